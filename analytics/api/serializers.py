@@ -1,0 +1,3 @@
+"""Serializers of the analytics app's API."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""API views of the analytics app: one APIView per operation."""
+
+from __future__ import annotations

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AssistantConfig(AppConfig):
+    """Chat sessions, messages, the conversation engine, troubleshooting runs, LLM providers, languages, ABParts integration, the widget and chat APIs."""
+
+    name = "assistant"
+    verbose_name = "Assistant"

@@ -1,0 +1,3 @@
+"""System checks of the assistant app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of the assistant app."""
+
+from __future__ import annotations

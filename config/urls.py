@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.api.errors import api_not_found
+from core.views import health_live, health_ready, metrics
+
+urlpatterns = [
+    path("health/live", health_live, name="health-live"),
+    path("health/ready", health_ready, name="health-ready"),
+    path("metrics", metrics, name="prometheus-django-metrics"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("core.api.urls")),
+    # Anything else under /api/ is a JSON 404, never Django's HTML page.
+    re_path(r"^api/", api_not_found),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "core.api.errors.handler404"
+handler500 = "core.api.errors.handler500"

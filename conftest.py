@@ -1,0 +1,148 @@
+"""Shared test fixtures: real services only (PostgreSQL+pgvector, Redis, Celery worker processes)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+REPO = Path(__file__).resolve().parent
+
+
+def service_unavailable(reason: str) -> None:
+    """In CI a missing real service is a failure, never a silent skip (issue #2)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"required service unavailable in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        service_unavailable("REDIS_URL is not set")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_unavailable(f"Redis at {url} is unreachable: {exc.__class__.__name__}")
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url_for(settings_dict: dict) -> str:
+    """A DATABASE_URL for a child process that must use the same (test) database as we do."""
+    host = settings_dict.get("HOST") or settings_dict.get("OPTIONS", {}).get("host", "")
+    user = quote(settings_dict.get("USER") or "")
+    password = quote(settings_dict.get("PASSWORD") or "")
+    auth = f"{user}:{password}@" if password else f"{user}@"
+    name = settings_dict["NAME"]
+    if host.startswith("/"):  # Unix socket directory (the embedded server)
+        return f"postgres://{auth}/{name}?host={quote(host)}"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{name}"
+
+
+@pytest.fixture
+def test_database_url(transactional_db) -> str:
+    from django.db import connection
+
+    return database_url_for(connection.settings_dict)
+
+
+def child_env(**overrides: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+@dataclass
+class WorkerHandle:
+    process: subprocess.Popen
+    queue: str
+    broker_url: str
+    transport_options: dict
+    log_path: Path
+
+    def send(self, task, **kwargs) -> None:
+        """Publish `task` to this worker's queue through its broker (not through our settings)."""
+        from config.celery import app
+
+        with app.connection_for_write(url=self.broker_url, transport_options=self.transport_options) as conn:
+            task.apply_async(kwargs=kwargs, queue=self.queue, connection=conn)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextmanager
+def celery_worker(*, database_url: str, broker_url: str, broker_dir: Path | None, log_dir: Path) -> Iterator[WorkerHandle]:
+    """Run a real `celery worker` process on its own queue until the block exits."""
+    from config.settings.celery import filesystem_broker_options
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    options = filesystem_broker_options(broker_dir) if broker_dir else {}
+    env = child_env(
+        DATABASE_URL=database_url,
+        CELERY_BROKER_URL=broker_url,
+        CELERY_BROKER_DIR=str(broker_dir) if broker_dir else None,
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        CELERY_HEARTBEAT_INTERVAL="1",
+        LOG_LEVEL="INFO",
+        PROMETHEUS_MULTIPROC_DIR=None,
+    )
+    log_path = log_dir / f"{queue}.log"
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
+        "--hostname", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    handle = WorkerHandle(process, queue, broker_url, options, log_path)
+    try:
+        yield handle
+    finally:
+        stop_process_group(process)
+
+
+def stop_process_group(process: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.2, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")

@@ -1,0 +1,110 @@
+"""System checks with stable ids (docs/operations.md lists them)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from .startup import CONFIG_TAG
+
+_INSECURE_KEY_MARKERS = ("insecure", "change-me", "changeme")
+
+
+@checks.register(checks.Tags.database)
+def check_vector_extension(app_configs=None, databases=None, **kwargs):
+    """core.E001: the database lacks the pgvector extension (run only with --database)."""
+    from django.db import connections
+
+    messages = []
+    for alias in databases or []:
+        if alias != "default":
+            continue
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+            if cursor.fetchone() is None:
+                messages.append(
+                    checks.Error(
+                        "pgvector extension missing: the 'vector' extension is not available in this PostgreSQL.",
+                        hint="Use PostgreSQL with pgvector >= 0.5 (the pgvector/pgvector image) or unset "
+                        "DATABASE_URL to use the embedded database.",
+                        id="core.E001",
+                    )
+                )
+    return messages
+
+
+@checks.register(CONFIG_TAG)
+def check_secret_key(app_configs=None, **kwargs):
+    """core.E002: production without a real SECRET_KEY."""
+    if settings.DEBUG or not _is_production():
+        return []
+    try:
+        key = settings.SECRET_KEY or ""
+    except ImproperlyConfigured:  # Django refuses to even read an empty key
+        key = ""
+    if not key:
+        return [checks.Error("SECRET_KEY is not set.", hint="Set SECRET_KEY in the environment.", id="core.E002")]
+    if len(key) < 50 or len(set(key)) < 5 or any(m in key.lower() for m in _INSECURE_KEY_MARKERS):
+        return [
+            checks.Error(
+                "SECRET_KEY is too short or a placeholder.",
+                hint="Use 50+ random characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'.",
+                id="core.E002",
+            )
+        ]
+    return []
+
+
+@checks.register(CONFIG_TAG)
+def check_provider_paths(app_configs=None, **kwargs):
+    """core.E003: a provider/backend setting names a class that cannot be imported."""
+    messages = []
+    for setting_name in getattr(settings, "PROVIDER_SETTINGS", []):
+        for alias, conf in (getattr(settings, setting_name, None) or {}).items():
+            path = (conf or {}).get("BACKEND")
+            try:
+                if not path:
+                    raise ImportError("no BACKEND")
+                import_string(path)
+            except ImportError:
+                messages.append(
+                    checks.Error(
+                        f"{setting_name}[{alias!r}] BACKEND {path!r} cannot be imported.",
+                        hint="Use a dotted path to an existing class; see .env.example.",
+                        id="core.E003",
+                    )
+                )
+    return messages
+
+
+@checks.register(CONFIG_TAG)
+def check_production_services(app_configs=None, **kwargs):
+    """core.E004/E005: production must not silently fall back to the embedded services."""
+    if not _is_production():
+        return []
+    messages = []
+    if getattr(settings, "EMBEDDED_DATABASE", False):
+        messages.append(
+            checks.Error(
+                "DATABASE_URL is not set in production.",
+                hint="Point DATABASE_URL at PostgreSQL+pgvector.",
+                id="core.E004",
+            )
+        )
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        messages.append(
+            checks.Error(
+                "REDIS_URL (or CELERY_BROKER_URL) is not set in production.",
+                hint="The filesystem broker only works when web and worker share one disk.",
+                id="core.E005",
+            )
+        )
+    if not settings.ALLOWED_HOSTS:
+        messages.append(checks.Error("ALLOWED_HOSTS is empty in production.", id="core.E006"))
+    return messages
+
+
+def _is_production() -> bool:
+    return getattr(settings, "ENVIRONMENT", "local") == "production"

@@ -1,0 +1,31 @@
+"""Prometheus metrics owned by the platform layer (business metrics live in their apps).
+
+All metrics are created once at import. Under gunicorn and Celery prefork they are written to
+PROMETHEUS_MULTIPROC_DIR and aggregated by the /metrics view.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+CELERY_TASKS = Counter(
+    "autoboss_celery_tasks_total",
+    "Celery tasks finished, by task name and final state.",
+    ["task", "state"],
+)
+CELERY_TASK_FAILURES = Counter(
+    "autoboss_celery_task_failures_total",
+    "Celery tasks that raised, by task name and exception class.",
+    ["task", "exception"],
+)
+CELERY_TASK_RETRIES = Counter(
+    "autoboss_celery_task_retries_total",
+    "Celery task retries scheduled, by task name.",
+    ["task"],
+)
+CELERY_TASK_DURATION = Histogram(
+    "autoboss_celery_task_duration_seconds",
+    "Wall time of Celery task executions, by task name.",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)

@@ -1,0 +1,3 @@
+"""Models of the escalations app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Admin registrations of the knowledge app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Serializers of the knowledge app's API."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""System checks of the knowledge app."""
+
+from __future__ import annotations

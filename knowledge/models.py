@@ -1,0 +1,3 @@
+"""Models of the knowledge app."""
+
+from __future__ import annotations

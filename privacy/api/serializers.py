@@ -1,0 +1,3 @@
+"""Serializers of the privacy app's API."""
+
+from __future__ import annotations

@@ -1,0 +1,5 @@
+"""URLs of the privacy app's API, mounted under /api/v1/."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Models of the privacy app."""
+
+from __future__ import annotations
