@@ -44,7 +44,7 @@ class RequestLogMiddleware:
                 "duration_ms": duration_ms,
                 "user": user_id,
             }
-            if request.path not in _QUIET_PATHS:
+            if request.path_info not in _QUIET_PATHS:
                 level = logging.ERROR if status >= 500 else logging.INFO
                 logger.log(level, "%s %s %s %.1fms", request.method, request.path, status, duration_ms, extra=extra)
             log_context_reset(token)

@@ -21,8 +21,11 @@ WHITENOISE_USE_FINDERS = False
 # TLS terminates at nginx; it tells us the original scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# The probes come from inside the cluster over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+# The probes come from inside the cluster over plain HTTP. SecurityMiddleware matches request.path,
+# which includes FORCE_SCRIPT_NAME (/ai behind ABParts' nginx), so the prefix is optional here.
+_PREFIX = (env.str("FORCE_SCRIPT_NAME", default="") or "").strip("/")
+_OPTIONAL_PREFIX = f"(?:{_PREFIX}/)?" if _PREFIX else ""
+SECURE_REDIRECT_EXEMPT = [rf"^{_OPTIONAL_PREFIX}health/", rf"^{_OPTIONAL_PREFIX}metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
