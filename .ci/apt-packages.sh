@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs. Idempotent; skips what is installed.
 set -euo pipefail
-packages=(make python3-venv)
+# prometheus: promtool for the alert-rule unit tests; shellcheck: deploy/deploy.sh.
+packages=(make python3-venv prometheus shellcheck)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import service_unavailable
+
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("web", "worker", "beat")
 HEALTHCHECKED_SERVICES = ("web", "worker", "beat", "postgres", "redis")
@@ -291,7 +293,7 @@ def test_deploy_script_help_and_unknown_flag():
 def test_deploy_script_passes_shellcheck():
     shellcheck = _tool("shellcheck")
     if shellcheck is None:
-        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+        service_unavailable("shellcheck is not installed (apt-get install shellcheck)")
     result = _run([shellcheck, "deploy/deploy.sh"])
     assert result.returncode == 0, result.stdout
 
@@ -422,7 +424,7 @@ def test_grafana_dashboard_covers_http_and_celery():
 def promtool() -> str:
     path = _tool("promtool")
     if path is None:
-        pytest.skip("promtool is not installed (apt-get install prometheus)")
+        service_unavailable("promtool is not installed (apt-get install prometheus)")
     return path
 
 
