@@ -98,7 +98,9 @@ class WorkerHandle:
 
 
 @contextmanager
-def celery_worker(*, database_url: str, broker_url: str, broker_dir: Path | None, log_dir: Path) -> Iterator[WorkerHandle]:
+def celery_worker(
+    *, database_url: str, broker_url: str, broker_dir: Path | None, log_dir: Path
+) -> Iterator[WorkerHandle]:
     """Run a real `celery worker` process on its own queue until the block exits."""
     from config.settings.celery import filesystem_broker_options
 

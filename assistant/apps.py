@@ -4,7 +4,8 @@ from django.apps import AppConfig
 
 
 class AssistantConfig(AppConfig):
-    """Chat sessions, messages, the conversation engine, troubleshooting runs, LLM providers, languages, ABParts integration, the widget and chat APIs."""
+    """Chat sessions, messages, the conversation engine, troubleshooting runs, LLM providers, languages,
+    ABParts integration, the widget and the chat APIs."""
 
     name = "assistant"
     verbose_name = "Assistant"

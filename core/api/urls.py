@@ -1,5 +1,9 @@
-"""The /api/v1/ URL space; each app adds its own api/urls.py here as it grows."""
+"""The /api/v1/ URL space: each app mounts its own api/urls.py here."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("knowledge/", include("knowledge.api.urls")),
+]

@@ -41,6 +41,8 @@ def test_task_runs_on_real_worker_through_filesystem_broker(test_database_url, t
 
 @pytest.mark.redis
 def test_task_runs_on_real_worker_through_redis_broker(test_database_url, redis_url, tmp_path):
-    with celery_worker(database_url=test_database_url, broker_url=redis_url, broker_dir=None, log_dir=tmp_path) as worker:
+    with celery_worker(
+        database_url=test_database_url, broker_url=redis_url, broker_dir=None, log_dir=tmp_path
+    ) as worker:
         _assert_worker_answers(worker)
         assert "Connected to redis://" in worker.log()

@@ -14,7 +14,12 @@ from core.checks import check_provider_paths, check_secret_key
 
 def _manage(*args: str, **env: str | None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=REPO, env=child_env(**env), capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -43,7 +43,11 @@ def test_ready_is_503_without_worker_heartbeat(client):
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "fail"
-    assert body["checks"]["worker"] == {"ok": False, "ms": body["checks"]["worker"]["ms"], "detail": "no worker heartbeat yet"}
+    assert body["checks"]["worker"] == {
+        "ok": False,
+        "ms": body["checks"]["worker"]["ms"],
+        "detail": "no worker heartbeat yet",
+    }
     assert body["checks"]["database"]["ok"] is True
 
 

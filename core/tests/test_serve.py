@@ -112,7 +112,9 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         # JSON request lines with the documented fields.
         lines = [json.loads(line) for line in log_path.read_text(errors="replace").splitlines() if line.startswith("{")]
         ready_lines = [ln for ln in lines if ln.get("event") == "http_request" and ln.get("path") == "/health/ready"]
-        assert ready_lines and {"request_id", "method", "status", "duration_ms", "time", "level"} <= set(ready_lines[-1])
+        assert ready_lines and {"request_id", "method", "status", "duration_ms", "time", "level"} <= set(
+            ready_lines[-1]
+        )
 
         # A second instance on the same VAR_DIR refuses to start and leaves the first one alone.
         second_log = tmp_path / "second.log"
