@@ -99,12 +99,18 @@ class WorkerHandle:
 
 @contextmanager
 def celery_worker(
-    *, database_url: str, broker_url: str, broker_dir: Path | None, log_dir: Path
+    *,
+    database_url: str,
+    broker_url: str,
+    broker_dir: Path | None,
+    log_dir: Path,
+    queue: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[WorkerHandle]:
     """Run a real `celery worker` process on its own queue until the block exits."""
     from config.settings.celery import filesystem_broker_options
 
-    queue = f"test-{uuid.uuid4().hex[:10]}"
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     options = filesystem_broker_options(broker_dir) if broker_dir else {}
     env = child_env(
         DATABASE_URL=database_url,
@@ -114,8 +120,9 @@ def celery_worker(
         CELERY_HEARTBEAT_INTERVAL="1",
         LOG_LEVEL="INFO",
         PROMETHEUS_MULTIPROC_DIR=None,
+        **(extra_env or {}),
     )
-    log_path = log_dir / f"{queue}.log"
+    log_path = log_dir / f"{queue}-{uuid.uuid4().hex[:6]}.log"
     cmd = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
         "--hostname", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle",

@@ -18,11 +18,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        # Views that set `throttle_scope` get their own, tighter per-user budget.
+        "rest_framework.throttling.ScopedRateThrottle",
     ],
     # Per-user defaults; individual views (chat turns, uploads) declare tighter scopes.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
+        "search": env.str("THROTTLE_SEARCH", default="120/min"),
     },
     "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_prometheus",
     "rest_framework",
     "drf_spectacular",
@@ -93,6 +94,10 @@ else:
         EMBEDDED_DATABASE_URL = ensure_embedded_database(VAR_DIR)
     DATABASES = {"default": environ.Env.db_url_config(EMBEDDED_DATABASE_URL)}
     EMBEDDED_DATABASE = True
+# A socket directory given as ?host=/path (how the embedded server's URL is written) belongs in
+# HOST, where dbshell and every other tool look for it.
+if not DATABASES["default"].get("HOST") and DATABASES["default"].get("OPTIONS", {}).get("host"):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Every statement is bounded; a stuck query must not hold a web worker forever.

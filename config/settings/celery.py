@@ -67,4 +67,6 @@ CELERY_HEARTBEAT_MAX_AGE = env.int("CELERY_HEARTBEAT_MAX_AGE", default=90)
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 
 # The one place the periodic schedule lives (CONVENTIONS: "the beat schedule lives in code").
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "knowledge-requeue-stuck-documents": {"task": "knowledge.requeue_stuck_documents", "schedule": 120.0},
+}

@@ -12,4 +12,4 @@ LOGGING = build_logging(LOG_FORMAT, env.str("LOG_LEVEL", default="WARNING"))
 ENVIRONMENT = "test"
 
 # Keep test keys apart from a developer's running instance on the same Redis.
-CACHES["default"]["KEY_PREFIX"] = "autoboss-test"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = "autoboss-test"

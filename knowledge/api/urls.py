@@ -1,5 +1,13 @@
-"""URLs of the knowledge app's API, mounted under /api/v1/."""
+"""URLs of the knowledge API, mounted under /api/v1/knowledge/."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("search/", views.KnowledgeSearchView.as_view(), name="knowledge-search"),
+    path("documents/", views.DocumentListCreateView.as_view(), name="knowledge-documents"),
+    path("documents/<int:document_id>/", views.DocumentDetailView.as_view(), name="knowledge-document"),
+]

