@@ -29,7 +29,8 @@ PROVIDER_SETTINGS: list[str] = ["EMBEDDING_BACKENDS"]
 
 # Hybrid search tuning (knowledge/search.py; calibration in docs/knowledge.md).
 KNOWLEDGE_SEARCH = {
-    "EMBEDDING_BACKEND": env.str("KNOWLEDGE_EMBEDDING_BACKEND", default="default"),
+    # "active" = the backend recorded in knowledge.IndexState (switched by `manage.py reembed`).
+    "EMBEDDING_BACKEND": env.str("KNOWLEDGE_EMBEDDING_BACKEND", default="active"),
     "VECTOR_WEIGHT": env.float("KNOWLEDGE_VECTOR_WEIGHT", default=1.0),
     "TEXT_WEIGHT": env.float("KNOWLEDGE_TEXT_WEIGHT", default=1.0),
     "MODEL_BONUS": env.float("KNOWLEDGE_MODEL_BONUS", default=0.5),

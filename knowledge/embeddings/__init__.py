@@ -21,8 +21,25 @@ _instances: dict[str, Embedder] = {}
 _lock = threading.Lock()
 
 
+ACTIVE = "active"
+
+
+def active_backend_alias() -> str:
+    """The backend whose vectors are in the index (knowledge.IndexState; `reembed` switches it)."""
+    from knowledge.models import IndexState
+
+    alias = IndexState.objects.values_list("embedding_backend", flat=True).first()
+    return alias or "default"
+
+
 def get_embedder(alias: str = "default") -> Embedder:
-    """The process-wide embedder for `alias` (models are loaded once per process)."""
+    """The process-wide embedder for `alias` (models are loaded once per process).
+
+    `alias="active"` means whichever backend produced the stored vectors: queries and new
+    documents must be embedded by the same model as the index, or similarities are meaningless.
+    """
+    if alias == ACTIVE:
+        alias = active_backend_alias()
     embedder = _instances.get(alias)
     if embedder is not None:
         return embedder

@@ -198,7 +198,7 @@ SAFETY_STARTS: dict[str, tuple[str, ...]] = {
 # Clauses that open a branch ("If it is stiff, replace it") rather than state an outcome.
 CONDITIONAL_STARTS: dict[str, tuple[str, ...]] = {
     "en": ("if", "when", "unless"),
-    "el": ("αν", "εαν", "οταν"),  # noqa: RUF001 - Greek words, not look-alike Latin letters
+    "el": ("αν", "εαν", "οταν"),
     "es": ("si", "cuando"),
     "tr": ("eger", "ise"),
     "nb": ("hvis", "om", "nar"),

@@ -1,7 +1,5 @@
 """Language identification restricted to the six product languages, offline."""
 
-# ruff: noqa: RUF001 - Greek and Turkish sample sentences, not look-alike Latin letters
-
 from __future__ import annotations
 
 import pytest

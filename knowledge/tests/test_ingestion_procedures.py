@@ -1,7 +1,5 @@
 """Troubleshooting procedures drafted from chunks: the dev-eval fault sections and made-up cases."""
 
-# ruff: noqa: RUF001 - Turkish and Norwegian sample headings, not look-alike Latin letters
-
 from __future__ import annotations
 
 import json

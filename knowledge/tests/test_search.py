@@ -59,7 +59,7 @@ def test_abstains_on_unrelated_question(two_manuals):
 
 
 def test_documents_that_are_not_ready_are_invisible(two_manuals):
-    v40, v31 = two_manuals
+    v40, _ = two_manuals
     Document.objects.filter(id=v40.id).update(status=DocumentStatus.PROCESSING)
     hits = chunks_hybrid_search(query="camera picture is black", k=10).results
     assert v40.id not in {h.document_id for h in hits}
