@@ -178,3 +178,4 @@ from .celery import *  # noqa: E402,F403
 from .health import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
 from .providers import *  # noqa: E402,F403
+from .llm import *  # noqa: E402,F403  (after .providers: it extends PROVIDER_SETTINGS)
