@@ -176,6 +176,6 @@ LOG_PSEUDONYM_KEY = env.str("LOG_PSEUDONYM_KEY", default=SECRET_KEY)
 from .api import *  # noqa: E402,F403
 from .celery import *  # noqa: E402,F403
 from .health import *  # noqa: E402,F403
+from .llm import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
 from .providers import *  # noqa: E402,F403
-from .llm import *  # noqa: E402,F403  (after .providers: it extends PROVIDER_SETTINGS)

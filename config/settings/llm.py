@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from .environment import env
-from .providers import PROVIDER_SETTINGS
 
 _OPENAI_CHAT = "assistant.providers.openai_chat.OpenAIChatProvider"
 
@@ -65,5 +64,4 @@ LLM_CHAIN_TIMEOUT = env.float("LLM_CHAIN_TIMEOUT", default=45.0)
 # Upper bound on the length of one generated reply, in tokens (ChatRequest.max_tokens).
 LLM_MAX_TOKENS = env.int("LLM_MAX_TOKENS", default=600)
 
-# core.E003 checks that every BACKEND above can be imported.
-PROVIDER_SETTINGS = [*PROVIDER_SETTINGS, "LLM_PROVIDERS"]
+# core.E003 checks that every BACKEND above can be imported (PROVIDER_SETTINGS in providers.py).
