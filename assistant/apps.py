@@ -9,3 +9,6 @@ class AssistantConfig(AppConfig):
 
     name = "assistant"
     verbose_name = "Assistant"
+
+    def ready(self) -> None:
+        from .auth import schema  # noqa: F401  (registers the OpenAPI security scheme)

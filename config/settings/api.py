@@ -5,7 +5,9 @@ from __future__ import annotations
 from .environment import env
 
 REST_FRAMEWORK = {
+    # Bearer first: its WWW-Authenticate header makes a missing token a 401 (not a 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "assistant.auth.drf.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -7,11 +7,15 @@ start-up (config/wsgi.py runs the checks before serving).
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import LOG_LEVEL, build_logging, env
+from .base import LOG_LEVEL, api_token_backends, build_logging, env
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+
+# Demo bearer tokens (manage.py demo_token) are for the embedded default; production uses ABParts'.
+DEMO_TOKENS_ENABLED = env.bool("DEMO_TOKENS_ENABLED", default=False)
+API_TOKEN_BACKENDS = api_token_backends(demo_tokens=DEMO_TOKENS_ENABLED)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)

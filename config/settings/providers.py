@@ -25,7 +25,7 @@ if env.str("EMBEDDING_OPENAI_MODEL", default=""):
     }
 
 # name of a settings dict whose values carry a "BACKEND" dotted path
-PROVIDER_SETTINGS: list[str] = ["EMBEDDING_BACKENDS", "LLM_PROVIDERS"]
+PROVIDER_SETTINGS: list[str] = ["EMBEDDING_BACKENDS", "LLM_PROVIDERS", "API_TOKEN_BACKENDS"]
 
 # Hybrid search tuning (knowledge/search.py; calibration in docs/knowledge.md).
 KNOWLEDGE_SEARCH = {
@@ -51,13 +51,13 @@ KNOWLEDGE_SEARCH = {
     # Abstain when the best language-adjusted similarity is below this (calibrated on
     # shared/dev-eval, docs/knowledge.md) and the question quotes no code found in the index.
     "ABSTAIN_BELOW": env.float("KNOWLEDGE_ABSTAIN_BELOW", default=0.409),
-    "EF_SEARCH": env.int("KNOWLEDGE_EF_SEARCH", default=100),
+    "EF_SEARCH": env.int("KNOWLEDGE_EF_SEARCH", default=40),
     # Candidate list sizes: per chunk language (chunks, table rows), and full-text matches.
-    "CANDIDATES_PER_LANGUAGE": env.int("KNOWLEDGE_CANDIDATES_PER_LANGUAGE", default=30),
-    "ROW_CANDIDATES_PER_LANGUAGE": env.int("KNOWLEDGE_ROW_CANDIDATES_PER_LANGUAGE", default=20),
+    "CANDIDATES_PER_LANGUAGE": env.int("KNOWLEDGE_CANDIDATES_PER_LANGUAGE", default=20),
+    "ROW_CANDIDATES_PER_LANGUAGE": env.int("KNOWLEDGE_ROW_CANDIDATES_PER_LANGUAGE", default=10),
     "TEXT_CANDIDATES": env.int("KNOWLEDGE_TEXT_CANDIDATES", default=50),
     # Ingestion: at most this many table-row vectors per chunk (knowledge/indexing.py).
-    "ROW_VECTORS_PER_CHUNK": env.int("KNOWLEDGE_ROW_VECTORS_PER_CHUNK", default=32),
+    "ROW_VECTORS_PER_CHUNK": env.int("KNOWLEDGE_ROW_VECTORS_PER_CHUNK", default=24),
 }
 
 # Ingestion limits and pacing (knowledge/services.py).

@@ -76,7 +76,8 @@ def test_unexpected_errors_hide_exception_text(caplog):
 
 def test_unauthenticated_is_json(db):
     response = PrivateView.as_view()(factory.get("/x"))
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.data["error"]["code"] == "not_authenticated"
 
 

@@ -52,7 +52,8 @@ def test_search_returns_the_documented_shape(client, operator, two_manuals):
 
 def test_search_requires_authentication(client):
     response = client.post(SEARCH, {"query": "pump"}, "application/json")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
