@@ -43,7 +43,9 @@ WORKDIR /app
 # Code stays root-owned (the service cannot rewrite itself); only VAR_DIR (uploads, beat schedule)
 # and the metrics directory belong to the service user.
 COPY . /app
-RUN mkdir -p /app/var/media /tmp/prometheus \
+# Translations are compiled in pure Python (no gettext in the image); .mo files are not in git.
+RUN python -m core.management.commands.compile_translations --force \
+    && mkdir -p /app/var/media /tmp/prometheus \
     && chown autoboss:autoboss /app/var /app/var/media /tmp/prometheus
 
 # Numeric ids: Kubernetes runAsNonRoot and volume permissions can verify them without /etc/passwd.

@@ -24,8 +24,16 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) install -q -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime-installed
 
+# Translations: the .po catalogs are in git, their .mo files are built here in pure Python (no GNU
+# gettext needed). The command skips catalogs whose .mo is current, so running it on every install
+# costs a fraction of a second and picks up a pulled or edited .po. Run as a module: no Django
+# settings are loaded, so no embedded database is started just to compile.
+COMPILE_TRANSLATIONS := $(PY) -m core.management.commands.compile_translations
+
 install: $(VENV)/.runtime-installed
+	$(COMPILE_TRANSLATIONS)
 install-dev: $(VENV)/.dev-installed
+	$(COMPILE_TRANSLATIONS)
 
 run: install
 	$(PY) manage.py serve

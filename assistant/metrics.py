@@ -41,3 +41,9 @@ LLM_CHAIN_EXHAUSTED = Counter(
     "autoboss_llm_chain_exhausted_total",
     "Calls on which every LLM provider failed (the offline responder answered instead).",
 )
+
+CHAT_TURNS = Counter(
+    "autoboss_chat_turns_total",
+    "Chat turns answered, by reply language and by who wrote the reply (llm or the offline responder).",
+    ["language", "responder"],
+)

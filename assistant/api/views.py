@@ -1,3 +1,175 @@
-"""API views of the assistant app: one APIView per operation."""
+"""Chat API: sessions, messages (JSON or Server-Sent Events), message feedback.
+
+Each view validates, calls one service/selector or the engine, and serializes. The chat turn is
+in assistant/engine/turn.py.
+"""
 
 from __future__ import annotations
+
+import json
+import logging
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assistant.auth.drf import request_identity
+from assistant.phrases import phrase
+from core.api.errors import error_body
+
+from .. import selectors, services
+from ..engine.language import resolve_reply_language
+from ..engine.turn import TurnInput, TurnRejected, drain, run_turn, turn_events, validate_text
+from ..models import ChatSession
+from .renderers import EventStreamRenderer
+from .serializers import (
+    FeedbackInputSerializer,
+    FeedbackOutputSerializer,
+    MessageCreateInputSerializer,
+    MessageOutputSerializer,
+    SessionCreateInputSerializer,
+    SessionDetailOutputSerializer,
+    SessionOutputSerializer,
+)
+
+logger = logging.getLogger(__name__)
+
+_SSE_DESCRIPTION = (
+    "With `Accept: text/event-stream`: events `token` {text}, `reset` (drop the text so far), `citations` "
+    "{citations}, `step` {step}, `done` {message} and `error` {code, message}."
+)
+
+
+class SessionListCreateView(APIView):
+    @extend_schema(responses=SessionOutputSerializer(many=True), operation_id="sessions_list")
+    def get(self, request):
+        sessions = selectors.sessions_for_user(user=request.user)[:100]
+        return Response(SessionOutputSerializer(sessions, many=True).data)
+
+    @extend_schema(
+        request=SessionCreateInputSerializer, responses={201: SessionOutputSerializer}, operation_id="sessions_create"
+    )
+    def post(self, request):
+        data = SessionCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            session = services.session_start(
+                user=request.user,
+                machine_id=values.get("machine_id") or "",
+                machine_model=values.get("machine_model") or "",
+                language=values.get("language") or None,
+            )
+        except (services.InvalidInput, ValueError) as exc:
+            raise ValidationError(
+                {"language" if "language" in str(exc).lower() else "machine_model": [str(exc)]}
+            ) from exc
+        return Response(SessionOutputSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class SessionDetailView(APIView):
+    @extend_schema(responses=SessionDetailOutputSerializer, operation_id="sessions_retrieve")
+    def get(self, request, session_id):
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        session.messages_list = list(selectors.session_messages(session=session))
+        data = SessionDetailOutputSerializer(session, context={"request": request})
+        payload = data.data
+        payload["messages"] = MessageOutputSerializer(session.messages_list, many=True).data
+        return Response(payload)
+
+
+class MessageCreateView(APIView):
+    """Post an operator message; the reply comes back as JSON, or as SSE with Accept: text/event-stream."""
+
+    throttle_scope = "chat"
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    def throttled(self, request, wait):
+        # The operator reads this in their conversation's language, not the browser's.
+        language = _session_language(request, self.kwargs.get("session_id"))
+        seconds = max(1, int(wait or 1))
+        raise Throttled(wait=wait, detail=phrase("rate_limited", language, seconds=seconds))
+
+    @extend_schema(
+        request=MessageCreateInputSerializer,
+        responses={201: MessageOutputSerializer, 200: OpenApiResponse(description=_SSE_DESCRIPTION)},
+        operation_id="sessions_messages_create",
+    )
+    def post(self, request, session_id):
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        data = MessageCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        identity = request_identity(request)
+        turn = TurnInput(
+            session=session,
+            text=values["content"],
+            client_message_id=values.get("client_message_id") or "",
+            language=values.get("language") or None,
+            preferred_language=getattr(identity, "preferred_language", None),
+        )
+        language = resolve_reply_language(
+            explicit=turn.language or session.language or None, preferred=turn.preferred_language, text=turn.text
+        )
+        try:
+            validate_text(turn.text, language)
+        except TurnRejected as exc:
+            return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
+        if "text/event-stream" in request.headers.get("Accept", ""):
+            response = StreamingHttpResponse(_sse(turn_events(turn), language), content_type="text/event-stream")
+            response["Cache-Control"] = "no-cache"
+            response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
+            return response
+        message = run_turn(turn)
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+def _sse(events, language: str):
+    """Serialize engine events as Server-Sent Events; store the turn even if the client leaves."""
+    try:
+        for event in events:
+            name = event["event"]
+            if name == "done":
+                payload = {"message": MessageOutputSerializer(event["message"]).data}
+            else:
+                payload = {k: v for k, v in event.items() if k != "event"}
+            yield f"event: {name}\ndata: {json.dumps(payload, ensure_ascii=False, cls=DjangoJSONEncoder)}\n\n"
+    except Exception:
+        logger.exception("chat stream failed")
+        error = {"code": "server_error", "message": phrase("error_generic", language)}
+        yield f"event: error\ndata: {json.dumps(error, ensure_ascii=False)}\n\n"
+    finally:
+        # Reached on normal end, on error, and when the client disconnects (GeneratorExit).
+        try:
+            drain(events)
+        except Exception:
+            logger.exception("could not finish a chat turn after the client left")
+
+
+def _session_language(request, session_id) -> str:
+    language = (
+        ChatSession.objects.filter(pk=session_id, user=request.user).values_list("language", flat=True).first()
+        if session_id and request.user.is_authenticated
+        else None
+    )
+    return language or getattr(request_identity(request), "preferred_language", None) or "en"
+
+
+class MessageFeedbackView(APIView):
+    @extend_schema(
+        request=FeedbackInputSerializer, responses={201: FeedbackOutputSerializer}, operation_id="messages_feedback"
+    )
+    def post(self, request, message_id: int):
+        message = selectors.message_get_for_user(user=request.user, message_id=message_id)
+        data = FeedbackInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            feedback = services.message_feedback_record(user=request.user, message=message, **data.validated_data)
+        except services.InvalidInput as exc:
+            raise ValidationError({"message": [str(exc)]}) from exc
+        return Response(FeedbackOutputSerializer(feedback).data, status=status.HTTP_201_CREATED)

@@ -28,6 +28,8 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
         "search": env.str("THROTTLE_SEARCH", default="120/min"),
+        # Chat turns per operator: generous for a person typing, tight for a runaway client.
+        "chat": env.str("THROTTLE_CHAT", default="30/min"),
     },
     "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

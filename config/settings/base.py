@@ -176,6 +176,7 @@ LOG_PSEUDONYM_KEY = env.str("LOG_PSEUDONYM_KEY", default=SECRET_KEY)
 from .api import *  # noqa: E402,F403
 from .auth import *  # noqa: E402,F403
 from .celery import *  # noqa: E402,F403
+from .chat import *  # noqa: E402,F403
 from .health import *  # noqa: E402,F403
 from .llm import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403

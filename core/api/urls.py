@@ -6,4 +6,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("knowledge/", include("knowledge.api.urls")),
+    path("", include("assistant.api.urls")),
 ]

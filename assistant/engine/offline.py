@@ -1,0 +1,80 @@
+"""The offline grounded responder (SPEC §3.4): answers without any language model.
+
+It never writes a sentence of its own about the machine. It uses fixed phrases (translated into
+the six languages in assistant/phrases.py) and quotes the manual's own text, with its citation.
+When the manual is in another language than the reply, the quote stays in the manual's language:
+an exact quote is safer than no answer, and the framing tells the operator where it comes from.
+It is the default when no LLM is configured and the last resort when every LLM fails.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.phrases import phrase
+
+from .grounding import Grounding, Source
+
+# Longest quote of one section; a long section is cut at a paragraph or step boundary.
+QUOTE_CHARS = 1200
+
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|γει[αά]( σου| σας)?|καλημ[εέ]ρα|καλησπ[εέ]ρα|"
+    r"hola|buen[oa]s( d[ií]as| tardes| noches)?|merhaba|selam|g[uü]nayd[ıi]n|hei|hallo|god morgen|"
+    r"مرحبا|السلام عليكم|أهلا|اهلا)[\s!.,]*$",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(
+    r"^\s*(thanks?( you)?|thx|ευχαριστ[ωώ]|gracias|te[sş]ekk[uü]rler|sa[gğ] ?ol|takk|شكرا)[\s!.,]*$",
+    re.IGNORECASE,
+)
+
+
+def small_talk(text: str) -> str | None:
+    """'greeting' / 'thanks' for a message that is only that, else None."""
+    if _GREETING.match(text or ""):
+        return "greeting"
+    if _THANKS.match(text or ""):
+        return "thanks"
+    return None
+
+
+def citation_line(source: Source, language: str) -> str:
+    if source.page_start == source.page_end:
+        return phrase("source_page", language, document=source.document_title, page=source.page_start)
+    return phrase(
+        "source_pages", language, document=source.document_title, start=source.page_start, end=source.page_end
+    )
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    # Prefer ending at a paragraph, then at a line (a step), then at a sentence.
+    for boundary in ("\n\n", "\n", ". "):
+        position = cut.rfind(boundary)
+        if position > limit // 2:
+            return cut[:position].rstrip() + " …"
+    return cut.rstrip() + " …"
+
+
+def offline_reply(*, grounding: Grounding | None, language: str, intent: str | None = None) -> str:
+    if intent == "greeting":
+        return phrase("greeting", language)
+    if intent == "thanks":
+        return phrase("thanks_feedback", language)
+    if grounding is None or grounding.abstained or not grounding.sources:
+        return "\n\n".join([phrase("abstain", language), phrase("offer_escalation", language)])
+    top = grounding.sources[0]
+    parts = [phrase("manual_says", language)]
+    body = quote(top.text)
+    if top.section and not body.startswith(top.section):
+        body = f"{top.section}\n{body}"
+    parts.append(body)
+    parts.append(citation_line(top, language))
+    # Other pages that matched: cited, not quoted, so the operator can open them.
+    others = [s for s in grounding.sources[1:3] if (s.document_id, s.page_start) != (top.document_id, top.page_start)]
+    parts.extend(citation_line(s, language) for s in others)
+    return "\n\n".join(parts[:3]) + ("\n" + "\n".join(parts[3:]) if len(parts) > 3 else "")

@@ -1,0 +1,285 @@
+"""One chat turn: operator text in, a stored and cited assistant message out.
+
+`turn_events()` is the whole turn as a generator of events, so the JSON endpoint and the
+Server-Sent-Events endpoint share every line of logic:
+
+    {"event": "token", "text": "..."}        a piece of the reply
+    {"event": "reset"}                        drop the text so far (a fallback takes over)
+    {"event": "citations", "citations": [..]} the sources of the reply
+    {"event": "step", "step": {...} | None}   the current troubleshooting step (issue 5)
+    {"event": "done", "message": <Message>}   the stored reply; its content == the tokens since the last reset
+
+The reply is stored even when the consumer stops iterating half-way (a client that disconnects):
+`drain()` finishes the generator without sending anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assistant.metrics import CHAT_TURNS
+from assistant.models import ChatSession, Message, MessageRole, SessionStatus
+from assistant.phrases import phrase
+from assistant.providers import AllProvidersFailed, ChatRequest, StreamDone, StreamRestart, TokenDelta, get_llm_chain
+
+from . import memory
+from .grounding import Grounding, retrieve
+from .language import resolve_reply_language
+from .offline import offline_reply, small_talk
+from .prompt import RULES_FINGERPRINT, build_messages
+from .verify import ungrounded_numbers
+
+logger = logging.getLogger(__name__)
+
+# How many words the offline responder sends per token event (it has the whole text at once).
+_OFFLINE_WORDS_PER_EVENT = 6
+# A follow-up this short ("and then?", "still the same") is searched together with the last question.
+_FOLLOW_UP_WORDS = 4
+
+
+class TurnRejected(Exception):
+    """The operator's message cannot be processed (empty, too long, ...). `code` is a phrase key."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class TurnInput:
+    session: ChatSession
+    text: str
+    client_message_id: str = ""
+    language: str | None = None  # explicit request for this turn
+    preferred_language: str | None = None  # the operator's profile (ABParts)
+
+
+def validate_text(text: str, language: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise TurnRejected("message_empty", phrase("message_empty", language))
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if len(text) > limit:
+        raise TurnRejected("message_too_long", phrase("message_too_long", language, limit=limit), status=413)
+    return text
+
+
+def run_turn(turn: TurnInput) -> Message:
+    """The JSON path: run the whole turn and return the stored assistant message."""
+    message = None
+    for event in turn_events(turn):
+        if event["event"] == "done":
+            message = event["message"]
+    assert message is not None
+    return message
+
+
+def drain(events: Iterator[dict]) -> None:
+    """Finish a turn whose consumer went away, so the reply is stored anyway."""
+    for _ in events:
+        pass
+
+
+def turn_events(turn: TurnInput) -> Iterator[dict]:
+    started = time.perf_counter()
+    session = turn.session
+    language = resolve_reply_language(
+        explicit=turn.language or session.language or None, preferred=turn.preferred_language, text=turn.text
+    )
+    text = validate_text(turn.text, language)
+    user_message, existing_reply = _record_user_message(session, text, turn.client_message_id, language)
+    if existing_reply is not None:
+        # A retried POST (same client_message_id): replay the stored turn, create nothing.
+        yield from _replay(existing_reply)
+        return
+
+    intent = small_talk(text)
+    grounding = None
+    if intent is None:
+        grounding = retrieve(query=_retrieval_query(session, user_message), language=language,
+                             machine_model=session.machine_model)  # fmt: skip
+
+    reply_text = ""
+    model_used = "offline"
+    usage = (0, 0)
+    llm_ms = 0.0
+    chain = get_llm_chain() if intent is None and grounding is not None and not grounding.abstained else None
+    if chain is not None:
+        outcome = yield from _generate_with_llm(chain, session, user_message, grounding, language)
+        if outcome is not None:
+            reply_text, model_used, usage, llm_ms = outcome
+    if not reply_text:
+        reply_text = offline_reply(grounding=grounding, language=language, intent=intent)
+        yield from _stream_words(reply_text)
+
+    citations = grounding.citations if grounding is not None and not grounding.abstained else []
+    yield {"event": "citations", "citations": citations}
+    yield {"event": "step", "step": None}
+    message = _store_reply(
+        session=session,
+        user_message=user_message,
+        text=reply_text,
+        language=language,
+        citations=citations,
+        abstained=bool(grounding is not None and grounding.abstained),
+        model_used=model_used,
+        usage=usage,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        llm_ms=llm_ms,
+    )
+    CHAT_TURNS.labels(language=language, responder="offline" if model_used == "offline" else "llm").inc()
+    yield {"event": "done", "message": message}
+
+
+def _retrieval_query(session: ChatSession, user_message: Message) -> str:
+    text = user_message.content
+    if len(text.split()) > _FOLLOW_UP_WORDS:
+        return text
+    previous = (
+        Message.objects.filter(session=session, role=MessageRole.USER, seq__lt=user_message.seq)
+        .order_by("-seq")
+        .values_list("content", flat=True)
+        .first()
+    )
+    return f"{previous}\n{text}" if previous else text
+
+
+def _generate_with_llm(chain, session: ChatSession, user_message: Message, grounding: Grounding, language: str):
+    """Stream from the LLM chain; returns (text, model, (prompt, completion), llm_ms) or None to fall back."""
+    history = memory.recent_history(session, before_seq=user_message.seq)
+    request = ChatRequest(
+        messages=build_messages(
+            grounding=grounding,
+            language=language,
+            user_text=user_message.content,
+            history=history,
+            summary=session.summary,
+        ),
+        language=language,
+        max_tokens=settings.LLM_MAX_TOKENS,
+        grounding=grounding,
+    )
+    pieces: list[str] = []
+    llm_started = time.perf_counter()
+    try:
+        for event in chain.stream(request):
+            if isinstance(event, TokenDelta):
+                pieces.append(event.text)
+                yield {"event": "token", "text": event.text}
+            elif isinstance(event, StreamRestart):
+                if pieces:
+                    pieces.clear()
+                    yield {"event": "reset"}
+            elif isinstance(event, StreamDone):
+                result = event.result
+                text = "".join(pieces).strip()
+                problem = _reply_problem(text, grounding, user_message.content)
+                if problem:
+                    logger.warning("LLM reply rejected (%s); answering from the manual", problem)
+                    yield {"event": "reset"}
+                    return None
+                return (
+                    "".join(pieces),
+                    result.model,
+                    (result.prompt_tokens, result.completion_tokens),
+                    (time.perf_counter() - llm_started) * 1000,
+                )
+    except AllProvidersFailed:
+        logger.warning("every LLM provider failed; answering from the manual")
+    if pieces:
+        yield {"event": "reset"}
+    return None
+
+
+def _reply_problem(text: str, grounding: Grounding, user_text: str) -> str | None:
+    if not text:
+        return "empty reply"
+    if RULES_FINGERPRINT in text:
+        return "reply leaks the system rules"
+    invented = ungrounded_numbers(text, grounding.source_text(), user_text)
+    if invented:
+        return f"numbers not in the sources: {sorted(invented)[:5]}"
+    return None
+
+
+def _stream_words(text: str) -> Iterator[dict]:
+    words = text.split(" ")
+    for start in range(0, len(words), _OFFLINE_WORDS_PER_EVENT):
+        piece = " ".join(words[start : start + _OFFLINE_WORDS_PER_EVENT])
+        yield {"event": "token", "text": piece if start + _OFFLINE_WORDS_PER_EVENT >= len(words) else piece + " "}
+
+
+def _replay(reply: Message) -> Iterator[dict]:
+    yield {"event": "token", "text": reply.content}
+    yield {"event": "citations", "citations": reply.citations}
+    yield {"event": "step", "step": None}
+    yield {"event": "done", "message": reply}
+
+
+def _record_user_message(
+    session: ChatSession, text: str, client_message_id: str, language: str
+) -> tuple[Message, Message | None]:
+    """Store the operator's message (once per client_message_id); return it and any stored reply."""
+    with transaction.atomic():
+        locked = ChatSession.objects.select_for_update().get(pk=session.pk)
+        if client_message_id:
+            existing = Message.objects.filter(session=locked, client_message_id=client_message_id).first()
+            if existing is not None:
+                reply = Message.objects.filter(reply_to=existing).first()
+                return existing, reply
+        next_seq = (Message.objects.filter(session=locked).aggregate(m=Max("seq"))["m"] or 0) + 1
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    session=locked, seq=next_seq, role=MessageRole.USER, content=text, language=language,
+                    client_message_id=client_message_id,
+                )  # fmt: skip
+        except IntegrityError:
+            # The same client_message_id raced in from a parallel retry; that one won.
+            existing = Message.objects.get(session=locked, client_message_id=client_message_id)
+            return existing, Message.objects.filter(reply_to=existing).first()
+        if locked.status in (SessionStatus.RESOLVED, SessionStatus.ABANDONED):
+            # The operator came back to a finished conversation: it is live again.
+            ChatSession.objects.filter(pk=locked.pk).update(status=SessionStatus.ACTIVE, ended_at=None)
+    return message, None
+
+
+def _store_reply(
+    *, session, user_message, text, language, citations, abstained, model_used, usage, latency_ms, llm_ms
+) -> Message:
+    with transaction.atomic():
+        locked = ChatSession.objects.select_for_update().get(pk=session.pk)
+        existing = Message.objects.filter(reply_to=user_message).first()
+        if existing is not None:  # a concurrent retry answered first
+            return existing
+        next_seq = (Message.objects.filter(session=locked).aggregate(m=Max("seq"))["m"] or 0) + 1
+        message = Message.objects.create(
+            session=locked,
+            seq=next_seq,
+            role=MessageRole.ASSISTANT,
+            content=text,
+            language=language,
+            reply_to=user_message,
+            citations=citations,
+            abstained=abstained,
+            offers_escalation=abstained,
+            model_used=model_used[:100],
+            prompt_tokens=usage[0],
+            completion_tokens=usage[1],
+            latency_ms=round(latency_ms),
+            llm_latency_ms=round(llm_ms),
+        )
+        memory.summary_extend(locked, keep_last=settings.CHAT_MEMORY_MAX_MESSAGES)
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["summary", "summary_upto_seq", "updated_at"])
+    return message
