@@ -116,6 +116,21 @@ def check_worker() -> str:
     return f"{int(age)}s ago"
 
 
+def check_llm_configuration() -> str:
+    """What will answer: the configured LLM chain, or the offline responder. Reads settings only —
+    no request to the provider and no tokens spent (the old service's probe paid for a completion)."""
+    from assistant.providers import llm_configuration_status
+
+    status = llm_configuration_status()
+    broken = [p["alias"] for p in status.get("providers", []) if not p["backend_importable"]]
+    if broken:
+        raise HealthCheckFailed(f"LLM backend cannot be imported: {', '.join(broken)}")
+    if status["mode"] == "offline":
+        return "offline responder (no LLM configured)"
+    models = {p["alias"]: p["model"] for p in status.get("providers", [])}
+    return "llm: " + " -> ".join(f"{alias} ({models.get(alias, '?')})" for alias in status["chain"])
+
+
 def readiness_checks() -> dict[str, Callable[[], str]]:
     checks: dict[str, Callable[[], str]] = {
         "database": check_database,
@@ -126,6 +141,7 @@ def readiness_checks() -> dict[str, Callable[[], str]]:
     }
     if settings.HEALTH_REQUIRE_WORKER:
         checks["worker"] = check_worker
+    checks["llm"] = check_llm_configuration
     return checks
 
 

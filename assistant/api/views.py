@@ -126,7 +126,10 @@ class MessageCreateView(APIView):
             response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
             return response
         message = run_turn(turn)
-        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+        response = Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+        # Lets clients and bench/chat_load.py separate our own time from the LLM's.
+        response["Server-Timing"] = f"turn;dur={message.latency_ms}, llm;dur={message.llm_latency_ms}"
+        return response
 
 
 def _sse(events, language: str):

@@ -31,7 +31,7 @@ def test_ready_reports_every_check(client):
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "migrations", "pgvector", "cache", "broker", "worker"}
+    assert set(body["checks"]) == {"database", "migrations", "pgvector", "cache", "broker", "worker", "llm"}
     assert all(check["ok"] for check in body["checks"].values())
     assert body["checks"]["pgvector"]["detail"].startswith("vector ")
 
@@ -126,3 +126,26 @@ def test_healthcheck_command_fails_when_database_unreachable(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAIL database" in result.stdout
     assert "FAIL migrations" in result.stdout  # reported as unreachable, not as a crash
+
+
+@pytest.mark.django_db
+def test_ready_reports_llm_configuration_without_calling_it(client, settings):
+    from assistant.providers import reset_llm_providers
+    from core.testing.openai_stub import OpenAIStub
+
+    _fresh_heartbeat()
+    assert client.get("/health/ready").json()["checks"]["llm"]["detail"].startswith("offline responder")
+    with OpenAIStub() as stub:
+        settings.LLM_PROVIDERS = {
+            "default": {"BACKEND": "assistant.providers.openai_chat.OpenAIChatProvider", "MODEL": "gpt-x",
+                        "BASE_URL": stub.base_url},
+        }  # fmt: skip
+        reset_llm_providers()
+        check = client.get("/health/ready").json()["checks"]["llm"]
+        assert check["ok"] and "default (gpt-x)" in check["detail"]
+        assert stub.requests == []  # no tokens spent
+        settings.LLM_PROVIDERS = {"default": {"BACKEND": "nowhere.Missing", "MODEL": "m"}}
+        reset_llm_providers()
+        response = client.get("/health/ready")
+        assert response.status_code == 503 and response.json()["checks"]["llm"]["ok"] is False
+    reset_llm_providers()
