@@ -25,6 +25,10 @@ class QueryOutcome:
     abstained: bool
     took_ms: float
     results: list[dict]
+    # The abstention signal of the search (SearchResult.best_similarity); None in text mode.
+    best_similarity: float | None = None
+    # The question quoted a code found verbatim in the index (search never abstains then).
+    code_match: bool = False
 
 
 def load_queries(path: Path) -> list[dict]:
@@ -74,6 +78,8 @@ def evaluate(queries: list[dict], *, mode: str = "hybrid") -> list[QueryOutcome]
                 abstained=result.abstained,
                 took_ms=result.took_ms,
                 results=hits,
+                best_similarity=result.best_similarity,
+                code_match=bool(result.debug.get("code_match")),
             )
         )
     return outcomes
@@ -112,3 +118,31 @@ def summarize(outcomes: list[QueryOutcome]) -> dict:
 
 def _ratio(numerator: float, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
+
+
+def abstention_sweep(outcomes: list[QueryOutcome], thresholds: list[float] | None = None) -> list[dict]:
+    """Abstention on no_answer vs false abstention for candidate thresholds of best_similarity.
+
+    How ABSTAIN_BELOW is calibrated (docs/knowledge.md): the signal of every query is computed
+    once, then each threshold t is scored as "abstain when best_similarity < t and the question
+    quotes no code found in the index" — exactly the rule search applies.
+    """
+    scored = [o for o in outcomes if o.best_similarity is not None]
+    if thresholds is None:
+        thresholds = sorted({round(o.best_similarity + 0.00005, 4) for o in scored})
+    answerable = [o for o in scored if o.answerable]
+    unanswerable = [o for o in scored if not o.answerable]
+    table = []
+    for threshold in thresholds:
+
+        def abstains(o: QueryOutcome, t: float = threshold) -> bool:
+            return o.best_similarity < t and not o.code_match
+
+        table.append(
+            {
+                "threshold": threshold,
+                "abstain_no_answer": _ratio(sum(abstains(o) for o in unanswerable), len(unanswerable)),
+                "false_abstention": _ratio(sum(abstains(o) for o in answerable), len(answerable)),
+            }
+        )
+    return table

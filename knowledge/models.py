@@ -186,3 +186,48 @@ class ProcedureStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure_id}.{self.order}"
+
+
+class ChunkVector(models.Model):
+    """An extra embedding for part of a chunk (one table row), searched with max-sim, cited as the chunk.
+
+    A chunk's embedding averages everything in it, so one line of a long table barely moves it:
+    "how heavy is the rig" does not find the key-data page. A vector per row ("2. Key data — Weight
+    of rig: 165 kg") does. Written by knowledge.indexing at ingestion (bounded per chunk), deleted
+    with the chunk; rows whose `embedding_model` differs from the chunk's are ignored by search.
+    """
+
+    class Kind(models.TextChoices):
+        TABLE_ROW = "table_row", "Table row"
+
+    chunk = models.ForeignKey(Chunk, on_delete=models.CASCADE, related_name="extra_vectors")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TABLE_ROW)
+    ordinal = models.PositiveSmallIntegerField()
+    # The chunk's language, copied so that the per-language vector scans need no join to filter.
+    language = models.CharField(max_length=5, choices=LANGUAGE_CHOICES)
+    text = models.TextField()
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    embedding_model = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["chunk_id", "kind", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["chunk", "kind", "ordinal"], name="knowledge_chunkvector_unique_ordinal")
+        ]
+        # One HNSW graph per language: search scans every language separately (a question's own
+        # language would otherwise crowd out the others), and a partial index makes each scan as
+        # cheap as an unfiltered one. Migration 0004 adds the same for knowledge_chunk.
+        indexes = [
+            HnswIndex(
+                name=f"knowledge_chunkvector_hnsw_{code}",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+                condition=models.Q(language=code),
+            )
+            for code, _ in LANGUAGE_CHOICES
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chunk_id}/{self.kind}#{self.ordinal}"

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .embeddings import EmbeddingError, get_embedder
-from .indexing import index_full_text, passage_text
+from .indexing import index_chunks, passage_text
 from .ingestion.base import ExtractionLimits
 from .ingestion.chunking import chunk_pages
 from .ingestion.errors import DocumentRejected
@@ -342,7 +342,7 @@ def _store_chunks(document: Document, chunks: list, embedder, doc_language: str 
         ordinal += 1
     with transaction.atomic():
         created = Chunk.objects.bulk_create(rows)
-        index_full_text([c.id for c in created], [(r.language, r.section, r.text) for r in rows])
+        index_chunks(created, embedder)
     return ordinal
 
 
