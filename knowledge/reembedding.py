@@ -15,7 +15,7 @@ from collections.abc import Callable
 from django.db import connection, transaction
 
 from .embeddings import EmbeddingError, get_embedder
-from .indexing import passage_text
+from .indexing import passage_text, refresh_row_vectors
 from .models import EMBEDDING_DIMENSIONS, Chunk, IndexState
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,11 @@ def reembed_all(*, backend: str, batch_size: int = 64, progress: Callable[[int, 
             singleton=True, defaults={"embedding_backend": backend, "embedding_model": embedder.model_id}
         )
     logger.info("index switched to %s (%s), %s chunks", backend, embedder.model_id, switched)
+    # Table-row vectors of the old model are ignored by search from the swap on (their model no
+    # longer matches their chunk's); re-embed them now. Until this finishes, table lookups rank on
+    # the chunk vectors alone — slightly worse, never wrong.
+    rows = refresh_row_vectors(embedder, batch_size=batch_size)
+    logger.info("re-embedded %s table-row vectors", rows)
     return switched
 
 

@@ -26,7 +26,19 @@ def stub_backend(settings):
     reset_embedders()
 
 
-def test_reembed_switches_model_while_old_vectors_keep_serving(two_manuals, stub_backend):
+def test_reembed_switches_model_while_old_vectors_keep_serving(two_manuals, stub_backend, tmp_path):
+    from knowledge.models import ChunkVector
+    from knowledge.tests.conftest import ingest_file
+    from knowledge.tests.fixtures.ingestion_files import write_text_pdf
+
+    table_page = [
+        "3. Service intervals", "",
+        [(72, "Part"), (250, "Interval"), (400, "Number")],
+        [(72, "Nozzle set"), (250, "500 h"), (400, "AB-2120")],
+        [(72, "Inlet filter"), (250, "250 h"), (400, "AB-3300")],
+    ]  # fmt: skip
+    ingest_file(write_text_pdf(tmp_path / "intervals.pdf", [["Service guide"], table_page]))
+    assert ChunkVector.objects.count() >= 2  # one vector per table row
     total = Chunk.objects.count()
     old_model = Chunk.objects.values_list("embedding_model", flat=True).first()
     assert old_model.startswith("multilingual-e5-small")
@@ -44,6 +56,7 @@ def test_reembed_switches_model_while_old_vectors_keep_serving(two_manuals, stub
     assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"openai:e"}
     assert Chunk.objects.filter(embedding_next__isnull=False).count() == 0
     assert Chunk.objects.count() == total
+    assert ChunkVector.objects.exclude(embedding_model="openai:e").count() == 0
     # Queries are now embedded by the stub's model too.
     before = len(stub_backend.requests)
     assert chunks_hybrid_search(query="camera cable connector", k=3).results
