@@ -146,6 +146,22 @@ _FINGERPRINT = """(SELECT concat_ws(':', count(*), max(id), max(ready_at))
 class _Profile:
     fingerprint: str
     means: dict[str, np.ndarray]
+    # Per language: the machine models its chunks name, and whether any chunk is for all models.
+    models: dict[str, frozenset[str]] = field(default_factory=dict)
+    generic: dict[str, bool] = field(default_factory=dict)
+
+    def languages_for(self, machine_model: str | None) -> list[str]:
+        """Languages that can hold a result under the model filter.
+
+        A language whose chunks are all for other models would make its filtered index scan walk
+        the whole language partition (an iterative scan stops only when enough rows pass) and
+        return nothing: hundreds of milliseconds for no candidate.
+        """
+        return sorted(
+            lang
+            for lang in self.means
+            if not machine_model or self.generic.get(lang, True) or machine_model in self.models.get(lang, ())
+        )
 
 
 _profile: _Profile | None = None
@@ -174,7 +190,16 @@ def _language_profile(*, stale: str | None = None) -> _Profile:
                 WHERE d.status = 'ready' AND c.embedding IS NOT NULL AND NOT {_FRONT_MATTER}
                 GROUP BY c.language""")
             means = {lang: _parse_vector(text) for lang, text in cursor.fetchall() if lang in LANGUAGES}
-        _profile = _Profile(fingerprint, means)
+            cursor.execute("""
+                SELECT DISTINCT c.language, c.machine_models
+                FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id
+                WHERE d.status = 'ready' AND c.embedding IS NOT NULL""")
+            models: dict[str, set[str]] = {}
+            generic: dict[str, bool] = {}
+            for lang, names in cursor.fetchall():
+                models.setdefault(lang, set()).update(names or [])
+                generic[lang] = generic.get(lang, False) or not names
+        _profile = _Profile(fingerprint, means, {k: frozenset(v) for k, v in models.items()}, generic)
         return _profile
 
 
@@ -224,13 +249,13 @@ def chunks_hybrid_search(
     )  # fmt: skip
 
     profile = _language_profile() if use_vector else None
-    rows = _fetch_candidates(plan, sorted(profile.means) if profile else [])
+    rows = _fetch_candidates(plan, profile.languages_for(machine_model) if profile else [])
     if use_vector and rows and rows[0]["fingerprint"] != profile.fingerprint:
-        languages = sorted(profile.means)
+        languages = profile.languages_for(machine_model)
         profile = _language_profile(stale=rows[0]["fingerprint"])
-        if sorted(profile.means) != languages:
+        if profile.languages_for(machine_model) != languages:
             # A language entered or left the index since the last query: search it too.
-            rows = _fetch_candidates(plan, sorted(profile.means))
+            rows = _fetch_candidates(plan, profile.languages_for(machine_model))
     if not rows:
         return SearchResult([], True, _ms(started), mode)
     by_id = {row["id"]: row for row in rows}

@@ -75,3 +75,20 @@ def test_query_syntax_is_never_interpreted(two_manuals):
         result = chunks_hybrid_search(query=query, k=5)
         assert isinstance(result.results, list)
     assert chunks_hybrid_search(query="pump pressure", k=5).results
+
+
+def test_languages_without_eligible_chunks_are_not_scanned():
+    import numpy as np
+
+    from knowledge.search import _Profile
+
+    profile = _Profile(
+        fingerprint="x",
+        means={"en": np.zeros(3), "el": np.zeros(3), "tr": np.zeros(3)},
+        models={"en": frozenset({"V4.0"}), "el": frozenset({"V3.1B"}), "tr": frozenset()},
+        generic={"en": False, "el": False, "tr": True},
+    )
+    # Greek chunks are all for the V3.1B: a V4.0 question must not walk that index partition.
+    assert profile.languages_for("V4.0") == ["en", "tr"]
+    assert profile.languages_for("V3.1B") == ["el", "tr"]
+    assert profile.languages_for(None) == ["el", "en", "tr"]

@@ -1,0 +1,216 @@
+"""Chat load: N concurrent conversations against gunicorn with a stub LLM; turns/s and server time.
+
+    .venv/bin/python bench/chat_load.py [--conversations 50] [--turns 6] [--llm-latency 0 0.3] [--json]
+
+Starts, all on 127.0.0.1: the local OpenAI-compatible stub (fixed latency), gunicorn with the
+production-like config (deploy/gunicorn.conf.py) on the benchmark database, and one client thread
+per conversation that posts turns back to back. "Server time excluding the LLM" is read from each
+reply's Server-Timing header (turn - llm), measured by the server itself. A streaming run measures
+the time from the stub emitting its first token to the client receiving the first `token` event.
+Targets (SPEC §6): >= 30 turns/s, p95 <= 150 ms excluding the LLM, 0 errors; first token <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import _django
+from core.testing.openai_stub import OpenAIStub
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "the pump loses pressure during cleaning",
+    "camera shows no picture on the monitor",
+    "η κάμερα δεν δείχνει εικόνα",
+    "la bomba pierde presión",
+    "pompa basınç kaybediyor",
+    "pumpen mister trykk",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare(users: int) -> list[str]:
+    """A small manual and one token per conversation, in the benchmark database."""
+    from django.contrib.auth import get_user_model
+
+    from assistant.auth.services import api_token_create
+    from knowledge.models import Document
+    from knowledge.tests.conftest import V40_PAGES, ingest_file
+    from knowledge.tests.fixtures.ingestion_files import write_text_pdf
+
+    if not Document.objects.filter(status="ready").exists():
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            ingest_file(write_text_pdf(Path(tmp) / "bench-manual.pdf", V40_PAGES), machine_models=["V4.0"])
+    tokens = []
+    User = get_user_model()
+    for i in range(users):
+        user, _ = User.objects.get_or_create(username=f"bench-operator-{i}")
+        tokens.append(api_token_create(user=user, name="bench")[1])
+    return tokens
+
+
+def _request(port: int, method: str, path: str, token: str, body: dict | None, accept="application/json"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    payload = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": accept}
+    conn.request(method, path, body=payload, headers=headers)
+    return conn, conn.getresponse()
+
+
+def _conversation(port, token, turns, results, errors):
+    conn, response = _request(port, "POST", "/api/v1/sessions/", token, {"machine_model": "V4.0"})
+    if response.status != 201:
+        errors.append(f"session {response.status}")
+        return
+    session_id = json.loads(response.read())["id"]
+    conn.close()
+    for turn in range(turns):
+        started = time.perf_counter()
+        conn, response = _request(
+            port, "POST", f"/api/v1/sessions/{session_id}/messages/", token,
+            {"content": QUESTIONS[turn % len(QUESTIONS)], "client_message_id": f"t{turn}"},
+        )  # fmt: skip
+        body = response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        conn.close()
+        if response.status != 201:
+            errors.append(f"turn {response.status}: {body[:120]!r}")
+            continue
+        timing = dict(
+            part.strip().split(";dur=") for part in (response.getheader("Server-Timing") or "").split(",") if part
+        )
+        results.append(
+            {"client_ms": elapsed, "turn_ms": float(timing["turn"]), "llm_ms": float(timing["llm"]),
+             "model": json.loads(body)["model_used"]}
+        )  # fmt: skip
+
+
+def _first_token_latency(port, token, stub, samples=20) -> list[float]:
+    conn, response = _request(port, "POST", "/api/v1/sessions/", token, {"machine_model": "V4.0"})
+    session_id = json.loads(response.read())["id"]
+    conn.close()
+    gaps = []
+    for i in range(samples):
+        before = len(stub.first_token_sent_at)
+        conn, response = _request(
+            port, "POST", f"/api/v1/sessions/{session_id}/messages/", token,
+            {"content": QUESTIONS[i % 2], "client_message_id": f"s{i}"}, accept="text/event-stream",
+        )  # fmt: skip
+        received = None
+        while True:
+            line = response.fp.readline()
+            if not line:
+                break
+            if line.startswith(b"event: token") and received is None:
+                received = time.perf_counter()
+        conn.close()
+        if received is not None and len(stub.first_token_sent_at) > before:
+            gaps.append((received - stub.first_token_sent_at[before]) * 1000)
+    return gaps
+
+
+def run(conversations: int, turns: int, llm_latency: float, workers: int, threads: int) -> dict:
+    tokens = _prepare(conversations + 1)
+    port = _free_port()
+    with OpenAIStub() as stub:
+        stub.latency = llm_latency
+        stub.reply = "Check the inlet filter for blockage and clean it [1]. Inspect the umbilical hose for leaks [1]."
+        env = dict(os.environ)
+        env.update(
+            LLM_BASE_URL=stub.base_url, LLM_MODEL="stub", LLM_API_KEY="x", THROTTLE_CHAT="100000/min",
+            THROTTLE_USER="100000/min", WEB_CONCURRENCY=str(workers), GUNICORN_THREADS=str(threads),
+            LOG_LEVEL="WARNING", PROMETHEUS_MULTIPROC_DIR="",
+        )  # fmt: skip
+        env.pop("PROMETHEUS_MULTIPROC_DIR")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{port}", "config.wsgi:application"],
+            cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    _conn, response = _request(port, "GET", "/health/live", tokens[0], None)
+                    if response.status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.3)
+            # Warm every worker (model loading is not a turn).
+            warm = []
+            for _ in range(workers * 2):
+                t = threading.Thread(target=_conversation, args=(port, tokens[-1], 1, [], warm))
+                t.start()
+                t.join()
+            results: list[dict] = []
+            errors: list[str] = []
+            started = time.perf_counter()
+            clients = [
+                threading.Thread(target=_conversation, args=(port, tokens[i], turns, results, errors))
+                for i in range(conversations)
+            ]
+            for client in clients:
+                client.start()
+            for client in clients:
+                client.join()
+            wall = time.perf_counter() - started
+            first_token = _first_token_latency(port, tokens[-1], stub) if llm_latency == 0 else []
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    own = [r["turn_ms"] - r["llm_ms"] for r in results]
+    return {
+        "llm_latency_ms": round(llm_latency * 1000),
+        "conversations": conversations,
+        "turns": len(results),
+        "errors": len(errors),
+        "error_samples": errors[:3],
+        "turns_per_s": round(len(results) / wall, 1),
+        "server_ms_excl_llm_p50": round(_django.percentile(own, 50), 1) if own else None,
+        "server_ms_excl_llm_p95": round(_django.percentile(own, 95), 1) if own else None,
+        "client_ms_p50": round(_django.percentile([r["client_ms"] for r in results], 50), 1) if results else None,
+        "client_ms_p95": round(_django.percentile([r["client_ms"] for r in results], 95), 1) if results else None,
+        "llm_answered_share": round(sum(r["model"] != "offline" for r in results) / max(1, len(results)), 2),
+        "first_token_ms_p50": round(_django.percentile(first_token, 50), 1) if first_token else None,
+        "first_token_ms_p95": round(_django.percentile(first_token, 95), 1) if first_token else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=6)
+    parser.add_argument("--llm-latency", type=float, nargs="+", default=[0.0, 0.3])
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    _django.setup("chat")
+    for latency in args.llm_latency:
+        report = run(args.conversations, args.turns, latency, args.workers, args.threads)
+        if args.json:
+            print(json.dumps(report))
+        else:
+            print("\n".join(f"{k:>26}: {v}" for k, v in report.items()) + "\n")
+
+
+if __name__ == "__main__":
+    main()
