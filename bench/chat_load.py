@@ -200,7 +200,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=6)
     parser.add_argument("--llm-latency", type=float, nargs="+", default=[0.0, 0.3])
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     _django.setup("chat")

