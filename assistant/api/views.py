@@ -125,7 +125,15 @@ class MessageCreateView(APIView):
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
             return response
-        message = run_turn(turn)
+        try:
+            message = run_turn(turn)
+        except TurnRejected as exc:
+            return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
+        except Exception:
+            # Never a stack trace, and never an English error in a Greek conversation.
+            logger.exception("chat turn failed")
+            body = error_body(code="server_error", message=phrase("error_generic", language), request=request)
+            return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
         response = Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
         # Lets clients and bench/chat_load.py separate our own time from the LLM's.
         response["Server-Timing"] = f"turn;dur={message.latency_ms}, llm;dur={message.llm_latency_ms}"

@@ -309,3 +309,77 @@ def test_long_conversation_keeps_a_bounded_memory(api, manual, settings):
     session = ChatSession.objects.get(pk=session_id)
     assert session.summary_upto_seq == 6  # 10 messages, the last 4 kept verbatim
     assert "question number 0" in session.summary and "question number 4" not in session.summary
+
+
+LLM_REPLIES = {
+    "English": "Check the camera cable connector at the rig [1].",
+    "Greek": "Ελέγξτε τον σύνδεσμο του καλωδίου της κάμερας στο rig [1].",
+    "Arabic": "تحقق من موصل كابل الكاميرا عند جهاز التنظيف [1].",
+    "Spanish": "Compruebe el conector del cable de la cámara en el equipo [1].",
+    "Turkish": "Temizleme ünitesindeki kamera kablosu konnektörünü kontrol edin [1].",
+    "Norwegian Bokmål": "Kontroller kontakten på kamerakabelen ved riggen [1].",
+}
+
+
+@pytest.mark.parametrize("language", sorted(CAMERA_QUESTIONS))
+def test_llm_conversation_in_each_language(api, manual, llm_stub, language):
+    from assistant.engine.language import detect_message_language
+    from assistant.engine.prompt import LANGUAGE_NAMES
+
+    def reply(request):
+        rules = request["messages"][0]["content"]
+        return next(text for name, text in LLM_REPLIES.items() if f"Write the whole reply in {name}." in rules)
+
+    llm_stub.reply = reply
+    session_id = _session(api, machine_model="V4.0")
+    body = _ask(api, session_id, CAMERA_QUESTIONS[language]).json()
+    assert body["language"] == language and body["model_used"] == "stub-primary"
+    assert body["content"] == LLM_REPLIES[LANGUAGE_NAMES[language]]
+    assert detect_message_language(body["content"]) == language
+    assert (body["citations"][0]["file_name"], body["citations"][0]["page_start"]) == ("v40-manual.pdf", 3)
+
+    calls = len(llm_stub.requests)
+    off_topic = _ask(api, session_id, "When is the staff christmas party and who pays for the drinks?",
+                     language=language).json()  # fmt: skip
+    assert off_topic["abstained"] and phrase("offer_escalation", language) in off_topic["content"]
+    assert len(llm_stub.requests) == calls  # nothing to ground an answer on: the LLM is not asked
+
+
+def test_rate_limit_is_a_429_in_the_conversation_language(api, manual, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "chat": "2/min"},
+    }
+    from rest_framework.throttling import ScopedRateThrottle
+
+    ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    try:
+        session_id = _session(api, language="ar")
+        assert _ask(api, session_id, "camera shows no picture").status_code == 201
+        assert _ask(api, session_id, "pump loses pressure").status_code == 201
+        limited = _ask(api, session_id, "and now?")
+        assert limited.status_code == 429
+        error = limited.json()["error"]
+        assert error["code"] == "throttled" and error["details"]["retry_after_seconds"] > 0
+        assert any("\u0600" <= ch <= "\u06ff" for ch in error["message"])  # written in Arabic
+    finally:
+        from rest_framework.settings import api_settings
+
+        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        cache.clear()
+
+
+def test_an_internal_failure_is_a_translated_500_without_details(api, manual, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("secret internals: database password=hunter2")
+
+    monkeypatch.setattr("assistant.engine.turn.retrieve", broken)
+    session_id = _session(api, language="el")
+    response = _ask(api, session_id, "camera shows no picture")
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error == {"code": "server_error", "message": phrase("error_generic", "el")}
+    assert "hunter2" not in response.content.decode()
