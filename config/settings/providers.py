@@ -29,35 +29,38 @@ PROVIDER_SETTINGS: list[str] = ["EMBEDDING_BACKENDS", "LLM_PROVIDERS", "API_TOKE
 
 # Hybrid search tuning (knowledge/search.py; calibration in docs/knowledge.md).
 KNOWLEDGE_SEARCH = {
+    # EMBEDDING_BACKEND, VECTOR_WEIGHT, TEXT_WEIGHT, MODEL_BONUS, ABSTAIN_BELOW and EF_SEARCH can be
+    # set from the environment (KNOWLEDGE_<KEY>); the rest are ranking constants measured together
+    # on shared/dev-eval (docs/knowledge.md).
     # "active" = the backend recorded in knowledge.IndexState (switched by `manage.py reembed`).
     "EMBEDDING_BACKEND": env.str("KNOWLEDGE_EMBEDDING_BACKEND", default="active"),
     # Reciprocal rank fusion: score = sum of weight / (RRF_K + rank) over the lists.
-    "RRF_K": env.int("KNOWLEDGE_RRF_K", default=20),
+    "RRF_K": 20,
     "VECTOR_WEIGHT": env.float("KNOWLEDGE_VECTOR_WEIGHT", default=1.0),
     # Full-text word matches; they re-order chunks within each language (see search.py).
     "TEXT_WEIGHT": env.float("KNOWLEDGE_TEXT_WEIGHT", default=1.0),
     # Codes quoted from the question ("P-227", "AB5-2120") found verbatim.
-    "IDENTIFIER_WEIGHT": env.float("KNOWLEDGE_IDENTIFIER_WEIGHT", default=1.0),
+    "IDENTIFIER_WEIGHT": 1.0,
     # Share of the query's mean similarity to a chunk language subtracted from its similarities.
-    "LANGUAGE_CENTERING": env.float("KNOWLEDGE_LANGUAGE_CENTERING", default=0.5),
+    "LANGUAGE_CENTERING": 0.5,
     # Pseudo-relevance feedback (Rocchio): weight of the centred mean of the best FEEDBACK_DOCS chunks.
-    "FEEDBACK_WEIGHT": env.float("KNOWLEDGE_FEEDBACK_WEIGHT", default=0.5),
-    "FEEDBACK_DOCS": env.int("KNOWLEDGE_FEEDBACK_DOCS", default=5),
+    "FEEDBACK_WEIGHT": 0.5,
+    "FEEDBACK_DOCS": 5,
     # Priors, in units of 1/RRF_K (a rank-1 hit in one list is worth about 1).
     "MODEL_BONUS": env.float("KNOWLEDGE_MODEL_BONUS", default=0.5),
-    "FRONT_MATTER_BONUS": env.float("KNOWLEDGE_FRONT_MATTER_BONUS", default=-1.0),
+    "FRONT_MATTER_BONUS": -1.0,
     # A quick guide summarises a manual: when both match about equally, cite the manual.
-    "DOC_TYPE_BONUS": {"quick_guide": env.float("KNOWLEDGE_QUICK_GUIDE_BONUS", default=-0.1)},
+    "DOC_TYPE_BONUS": {"quick_guide": -0.1},
     # Abstain when the best language-adjusted similarity is below this (calibrated on
     # shared/dev-eval, docs/knowledge.md) and the question quotes no code found in the index.
     "ABSTAIN_BELOW": env.float("KNOWLEDGE_ABSTAIN_BELOW", default=0.409),
     "EF_SEARCH": env.int("KNOWLEDGE_EF_SEARCH", default=40),
     # Candidate list sizes: per chunk language (chunks, table rows), and full-text matches.
-    "CANDIDATES_PER_LANGUAGE": env.int("KNOWLEDGE_CANDIDATES_PER_LANGUAGE", default=20),
-    "ROW_CANDIDATES_PER_LANGUAGE": env.int("KNOWLEDGE_ROW_CANDIDATES_PER_LANGUAGE", default=10),
-    "TEXT_CANDIDATES": env.int("KNOWLEDGE_TEXT_CANDIDATES", default=50),
+    "CANDIDATES_PER_LANGUAGE": 20,
+    "ROW_CANDIDATES_PER_LANGUAGE": 10,
+    "TEXT_CANDIDATES": 50,
     # Ingestion: at most this many table-row vectors per chunk (knowledge/indexing.py).
-    "ROW_VECTORS_PER_CHUNK": env.int("KNOWLEDGE_ROW_VECTORS_PER_CHUNK", default=24),
+    "ROW_VECTORS_PER_CHUNK": 24,
 }
 
 # Ingestion limits and pacing (knowledge/services.py).
