@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import re
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication
+
+from assistant.phrases import phrase
 
 from .backends import authenticate_token
 from .base import AuthenticatedIdentity, TokenBackendUnavailable
@@ -26,8 +27,16 @@ MAX_TOKEN_LENGTH = 512
 
 class AuthenticationUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = _("Sign-in cannot be checked right now. Please try again shortly.")
     default_code = "authentication_unavailable"
+
+    def __init__(self):
+        super().__init__(detail=phrase("service_unavailable"))
+
+
+def _rejected(reason: str) -> exceptions.AuthenticationFailed:
+    """Operators read one translated sentence; the precise reason is for the log."""
+    logger.info("bearer authentication rejected: %s", reason, extra={"event": "auth_rejected"})
+    return exceptions.AuthenticationFailed(phrase("not_authenticated"))
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -41,12 +50,12 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != "bearer":
             return None
         if len(parts) == 1:
-            raise exceptions.AuthenticationFailed(_("Invalid Authorization header: no token after 'Bearer'."))
+            raise _rejected("no token after 'Bearer'")
         if len(parts) > 2:
-            raise exceptions.AuthenticationFailed(_("Invalid Authorization header: the token must not contain spaces."))
+            raise _rejected("the token contains spaces")
         token = parts[1]
         if len(token) > MAX_TOKEN_LENGTH or not _TOKEN.fullmatch(token):
-            raise exceptions.AuthenticationFailed(_("Invalid Authorization header: this is not a bearer token."))
+            raise _rejected("not a bearer token (length or characters)")
         try:
             identity = authenticate_token(token)
         except TokenBackendUnavailable:
@@ -54,7 +63,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             logger.warning("token backend unavailable", extra={"event": "auth_backend_unavailable"})
             raise AuthenticationUnavailable() from None
         if identity is None:
-            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+            raise _rejected("unknown, revoked or expired token, or inactive user")
         return identity.user, identity
 
     def authenticate_header(self, request) -> str:

@@ -383,3 +383,12 @@ def test_an_internal_failure_is_a_translated_500_without_details(api, manual, mo
     error = response.json()["error"]
     assert error == {"code": "server_error", "message": phrase("error_generic", "el")}
     assert "hunter2" not in response.content.decode()
+
+
+def test_a_bad_token_is_a_401_in_the_browser_language(client, manual):
+    response = client.post(
+        "/api/v1/sessions/", {}, "application/json", HTTP_AUTHORIZATION="Bearer not-a-real-token",
+        HTTP_ACCEPT_LANGUAGE="el",
+    )  # fmt: skip
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == phrase("not_authenticated", "el")
