@@ -75,14 +75,24 @@ def _request(port: int, method: str, path: str, token: str, body: dict | None, a
     return conn, conn.getresponse()
 
 
-def _conversation(port, token, turns, results, errors):
+def _conversation(port, token, turns, results, errors, interval=0.0, offset=0.0):
+    """One operator: `turns` turns back to back, or one every `interval` seconds (paced load)."""
+    import random
+
+    if offset:
+        time.sleep(offset)
     conn, response = _request(port, "POST", "/api/v1/sessions/", token, {"machine_model": "V4.0"})
     if response.status != 201:
         errors.append(f"session {response.status}")
         return
     session_id = json.loads(response.read())["id"]
     conn.close()
+    next_start = time.perf_counter()
     for turn in range(turns):
+        if interval:
+            # Operators read and type between turns: paced, with jitter, never bunched up.
+            time.sleep(max(0.0, next_start - time.perf_counter()))
+            next_start += interval * random.uniform(0.8, 1.2)
         started = time.perf_counter()
         conn, response = _request(
             port, "POST", f"/api/v1/sessions/{session_id}/messages/", token,
@@ -127,7 +137,7 @@ def _first_token_latency(port, token, stub, samples=20) -> list[float]:
     return gaps
 
 
-def run(conversations: int, turns: int, llm_latency: float, workers: int, threads: int) -> dict:
+def run(conversations: int, turns: int, llm_latency: float, workers: int, threads: int, rate: float = 0.0) -> dict:
     tokens = _prepare(conversations + 1)
     port = _free_port()
     with OpenAIStub() as stub:
@@ -163,8 +173,14 @@ def run(conversations: int, turns: int, llm_latency: float, workers: int, thread
             results: list[dict] = []
             errors: list[str] = []
             started = time.perf_counter()
+            # rate > 0: each conversation sends a turn every conversations/rate seconds (offered load
+            # of `rate` turns/s); rate = 0: back to back, i.e. the server's saturation throughput.
+            interval = conversations / rate if rate else 0.0
             clients = [
-                threading.Thread(target=_conversation, args=(port, tokens[i], turns, results, errors))
+                threading.Thread(
+                    target=_conversation,
+                    args=(port, tokens[i], turns, results, errors, interval, interval * i / conversations),
+                )
                 for i in range(conversations)
             ]
             for client in clients:
@@ -178,6 +194,7 @@ def run(conversations: int, turns: int, llm_latency: float, workers: int, thread
             server.wait(timeout=30)
     own = [r["turn_ms"] - r["llm_ms"] for r in results]
     return {
+        "offered_turns_per_s": rate or "saturation",
         "llm_latency_ms": round(llm_latency * 1000),
         "conversations": conversations,
         "turns": len(results),
@@ -201,11 +218,15 @@ def main() -> None:
     parser.add_argument("--llm-latency", type=float, nargs="+", default=[0.0, 0.3])
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=6)
+    parser.add_argument(
+        "--rate", type=float, default=0.0,
+        help="offered load in turns/s, spread over the conversations (0: back to back = saturation)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     _django.setup("chat")
     for latency in args.llm_latency:
-        report = run(args.conversations, args.turns, latency, args.workers, args.threads)
+        report = run(args.conversations, args.turns, latency, args.workers, args.threads, args.rate)
         if args.json:
             print(json.dumps(report))
         else:
