@@ -118,14 +118,10 @@ class Chunk(models.Model):
     class Meta:
         ordering = ["document_id", "ordinal"]
         constraints = [models.UniqueConstraint(fields=["document", "ordinal"], name="knowledge_chunk_unique_ordinal")]
+        # Vector search uses one partial HNSW index per chunk language (migration 0004), which is
+        # what lets search take candidates per language; an index over all languages would only
+        # cost ingestion time and disk.
         indexes = [
-            HnswIndex(
-                name="knowledge_chunk_embedding_hnsw",
-                fields=["embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
-            ),
             GinIndex(fields=["search_vector"], name="knowledge_chunk_fts_gin"),
             GinIndex(fields=["machine_models"], name="knowledge_chunk_models_gin"),
         ]
