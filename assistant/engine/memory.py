@@ -33,8 +33,14 @@ def recent_history(session: ChatSession, *, before_seq: int) -> list[tuple[str, 
     return picked
 
 
-def summary_extend(session: ChatSession, *, keep_last: int) -> None:
-    """Fold messages older than the last `keep_last` into `session.summary` (caller saves)."""
+def summary_extend(session: ChatSession, *, keep_last: int, last_seq: int) -> None:
+    """Fold messages older than the last `keep_last` into `session.summary` (caller saves).
+
+    `last_seq` is the newest message's seq, which the caller has just written: in the common case
+    (nothing has left the window yet) this costs no query at all.
+    """
+    if last_seq - keep_last <= session.summary_upto_seq:
+        return
     cutoff = (
         Message.objects.filter(session=session)
         .order_by("-seq")

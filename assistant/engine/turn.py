@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -238,16 +238,12 @@ def _record_user_message(
                 reply = Message.objects.filter(reply_to=existing).first()
                 return existing, reply
         next_seq = (Message.objects.filter(session=locked).aggregate(m=Max("seq"))["m"] or 0) + 1
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    session=locked, seq=next_seq, role=MessageRole.USER, content=text, language=language,
-                    client_message_id=client_message_id,
-                )  # fmt: skip
-        except IntegrityError:
-            # The same client_message_id raced in from a parallel retry; that one won.
-            existing = Message.objects.get(session=locked, client_message_id=client_message_id)
-            return existing, Message.objects.filter(reply_to=existing).first()
+        # No savepoint for a duplicate client_message_id: every writer holds the session's row
+        # lock and has checked for that id after taking it, so the unique constraint is a backstop.
+        message = Message.objects.create(
+            session=locked, seq=next_seq, role=MessageRole.USER, content=text, language=language,
+            client_message_id=client_message_id,
+        )  # fmt: skip
         if locked.status in (SessionStatus.RESOLVED, SessionStatus.ABANDONED):
             # The operator came back to a finished conversation: it is live again.
             ChatSession.objects.filter(pk=locked.pk).update(status=SessionStatus.ACTIVE, ended_at=None)
@@ -279,7 +275,7 @@ def _store_reply(
             latency_ms=round(latency_ms),
             llm_latency_ms=round(llm_ms),
         )
-        memory.summary_extend(locked, keep_last=settings.CHAT_MEMORY_MAX_MESSAGES)
+        memory.summary_extend(locked, keep_last=settings.CHAT_MEMORY_MAX_MESSAGES, last_seq=next_seq)
         locked.updated_at = timezone.now()
         locked.save(update_fields=["summary", "summary_upto_seq", "updated_at"])
     return message

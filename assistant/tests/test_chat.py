@@ -392,3 +392,29 @@ def test_a_bad_token_is_a_401_in_the_browser_language(client, manual):
     )  # fmt: skip
     assert response.status_code == 401
     assert response.json()["error"]["message"] == phrase("not_authenticated", "el")
+
+
+def test_session_list_and_detail_do_not_query_per_row(api, operator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assistant.services import session_start
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add_sessions(count: int, messages: int) -> str:
+        for _ in range(count):
+            session = session_start(user=operator)
+            for seq in range(1, messages + 1):
+                Message.objects.create(session=session, seq=seq, role="user", content="hi", language="en")
+        return str(session.id)
+
+    small = add_sessions(2, messages=2)
+    list_small, detail_small = queries("/api/v1/sessions/"), queries(f"/api/v1/sessions/{small}/")
+    large = add_sessions(20, messages=12)
+    # The same number of queries for 22 sessions as for 2, and for 12 messages as for 2.
+    assert queries("/api/v1/sessions/") == list_small
+    assert queries(f"/api/v1/sessions/{large}/") == detail_small
