@@ -12,11 +12,28 @@ from typing import Any
 from .environment import env
 
 DEMO_TOKEN_BACKEND = "assistant.auth.demo.DemoTokenBackend"
+ABPARTS_SESSION_BACKEND = "assistant.auth.abparts.ABPartsSessionBackend"
+
+# ABParts' Redis session store (its db 0: `session:<token>`); unset = ABParts tokens are not accepted.
+ABPARTS_SESSION_REDIS_URL = env.str("ABPARTS_SESSION_REDIS_URL", default="")
+# How long a resolved ABParts session is reused before asking its Redis again (0 = every request).
+ABPARTS_SESSION_CACHE_SECONDS = env.float("ABPARTS_SESSION_CACHE_SECONDS", default=30)
 
 
-def api_token_backends(*, demo_tokens: bool) -> dict[str, dict[str, Any]]:
+def api_token_backends(
+    *,
+    demo_tokens: bool,
+    abparts_url: str = ABPARTS_SESSION_REDIS_URL,
+    abparts_cache_seconds: float = ABPARTS_SESSION_CACHE_SECONDS,
+) -> dict[str, dict[str, Any]]:
     """The backend dict; production.py rebuilds it with its own DEMO_TOKENS_ENABLED default."""
     backends: dict[str, dict[str, Any]] = {}
+    if abparts_url:  # asked first: in production nearly every token is an ABParts one
+        backends["abparts"] = {
+            "BACKEND": ABPARTS_SESSION_BACKEND,
+            "URL": abparts_url,
+            "CACHE_SECONDS": abparts_cache_seconds,
+        }
     if demo_tokens:
         backends["demo"] = {"BACKEND": DEMO_TOKEN_BACKEND}
     return backends

@@ -1,0 +1,350 @@
+"""ABParts session tokens (assistant/auth/abparts.py) against the real local Redis, through a real DRF view.
+
+ABParts' session records are written into a dedicated Redis database (db 7 of REDIS_URL's server) the
+way ABParts writes them: `session:<token>` → JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import path
+from django.utils import timezone
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from assistant.auth import get_token_backends
+from assistant.auth.abparts import ABPartsSessionBackend
+from config.settings.auth import api_token_backends
+
+BEARER = "assistant.auth.drf.BearerTokenAuthentication"
+SESSION = "rest_framework.authentication.SessionAuthentication"
+ABPARTS = "assistant.auth.abparts.ABPartsSessionBackend"
+TEST_DB = 7  # ABParts' sessions live in db 0 of their Redis; ours get a database of their own
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__), pytest.mark.redis]
+
+
+class WhoAmIView(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = []
+
+    @property
+    def authentication_classes(self):  # per request, so the `settings` fixture reaches it
+        return api_settings.DEFAULT_AUTHENTICATION_CLASSES
+
+    def get(self, request):
+        identity = request.auth
+        return Response(
+            {
+                "username": request.user.get_username(),
+                "first_name": request.user.first_name,
+                "source": identity.source,
+                "abparts_user_id": str(identity.abparts_user_id),
+                "organization_id": str(identity.organization_id),
+                "role": identity.role,
+                "preferred_language": identity.preferred_language,
+            }
+        )
+
+
+urlpatterns = [path("whoami/", WhoAmIView.as_view())]
+
+
+# --- fixtures ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def sessions_url(redis_url) -> str:
+    parts = urlsplit(redis_url)
+    return urlunsplit(parts._replace(path=f"/{TEST_DB}"))
+
+
+@pytest.fixture
+def store(sessions_url):
+    """ABParts' session store; deletes what the test wrote."""
+    client = redis.Redis.from_url(sessions_url, socket_timeout=2, socket_connect_timeout=2)
+    written: list[str] = []
+    client.written = written
+    yield client
+    if written:
+        client.delete(*written)
+    client.close()
+
+
+@pytest.fixture
+def configure(settings, sessions_url):
+    """Point API_TOKEN_BACKENDS at the ABParts backend only (other options as keyword arguments)."""
+
+    def configure(**options):
+        conf = {"BACKEND": ABPARTS, "URL": sessions_url, "CACHE_SECONDS": 30}
+        conf.update({key.upper(): value for key, value in options.items()})
+        settings.API_TOKEN_BACKENDS = {"abparts": conf}
+        return get_token_backends()[0]
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_AUTHENTICATION_CLASSES": [BEARER, SESSION]}
+    configure()
+    return configure
+
+
+@pytest.fixture(autouse=True)
+def forget_cached_sessions():
+    """The Django cache outlives the test transaction: drop the cached answers of this test's tokens.
+
+    (Not cache.clear(): with the Redis cache that would flush a database other processes share.)
+    """
+    tokens: list[str] = []
+    yield tokens
+    for token in tokens:
+        cache.delete(f"auth:token:abparts:{_digest(token)}")
+
+
+def _digest(token: str) -> str:
+    from assistant.auth.base import token_digest
+
+    return token_digest(token)
+
+
+@pytest.fixture
+def new_session(store, forget_cached_sessions):
+    """Write a session record the way ABParts does; returns (token, record)."""
+
+    def new_session(raw: str | bytes | None = None, **fields):
+        token = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        record = {
+            "user_id": str(uuid.uuid4()),
+            "username": "maria.operator",
+            "organization_id": str(uuid.uuid4()),
+            "role": "admin",
+            "created_at": now.isoformat(),
+            "last_activity": now.isoformat(),
+            "expires_at": (now + timedelta(hours=8)).isoformat().replace("+00:00", "Z"),
+            "ip_address": "10.0.0.5",
+            "user_agent": "pytest",
+            "is_active": True,
+            **fields,
+        }
+        key = f"session:{token}"
+        store.set(key, json.dumps(record) if raw is None else raw, ex=8 * 3600)
+        store.written.append(key)
+        forget_cached_sessions.append(token)
+        return token, record
+
+    return new_session
+
+
+def whoami(client, token: str):
+    return client.get("/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def assert_401(response):
+    assert response.status_code == 401, response.content
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+# --- accepted sessions ------------------------------------------------------------------------------
+def test_valid_session_authenticates_as_a_local_mirror(client, configure, new_session):
+    token, record = new_session()
+    response = whoami(client, token)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body == {
+        "username": f"abparts:{record['user_id']}",
+        "first_name": "maria.operator",
+        "source": "abparts",
+        "abparts_user_id": record["user_id"],
+        "organization_id": record["organization_id"],
+        "role": "admin",
+        "preferred_language": None,
+    }
+    user = get_user_model().objects.get(username=f"abparts:{record['user_id']}")
+    assert not user.has_usable_password()
+    assert not user.is_staff and not user.is_superuser and user.is_active
+
+
+@pytest.mark.parametrize(
+    "expires_at",
+    [
+        lambda t: t.isoformat().replace("+00:00", "Z"),
+        lambda t: t.astimezone(timezone.get_fixed_timezone(180)).isoformat(),  # +03:00
+        lambda t: t.replace(tzinfo=None).isoformat(),  # naive = UTC
+    ],
+    ids=["Z", "offset", "naive"],
+)
+def test_expires_at_formats(client, configure, new_session, settings, expires_at):
+    settings.TIME_ZONE = "America/New_York"  # a naive time read as local time would move by hours
+    now = datetime.now(UTC)
+    valid, _ = new_session(expires_at=expires_at(now + timedelta(minutes=5)))
+    assert whoami(client, valid).status_code == 200
+    # Five minutes ago in the same notation must be rejected: the notation is parsed, not ignored.
+    expired, _ = new_session(expires_at=expires_at(now - timedelta(minutes=5)))
+    assert_401(whoami(client, expired))
+
+
+def test_mirror_is_reused_and_follows_renames(client, configure, new_session):
+    user_id = str(uuid.uuid4())
+    first, _ = new_session(user_id=user_id)
+    second, _ = new_session(user_id=user_id, username="maria.renamed", role="super_admin")
+    assert whoami(client, first).status_code == 200
+    response = whoami(client, second)
+    assert response.json()["role"] == "super_admin"
+    users = get_user_model().objects.filter(username__startswith="abparts:")
+    assert users.count() == 1
+    assert users.get().first_name == "maria.renamed"
+
+
+def test_long_abparts_username_is_truncated(client, configure, new_session):
+    token, _ = new_session(username="x" * 400)
+    assert whoami(client, token).json()["first_name"] == "x" * 150
+
+
+# --- rejected sessions ------------------------------------------------------------------------------
+def test_expired_session_is_401_even_while_redis_keeps_it(client, configure, new_session):
+    expired_at = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    token, _ = new_session(expires_at=expired_at)  # the key itself still has its TTL
+    assert_401(whoami(client, token))
+
+
+def test_inactive_session_is_401(client, configure, new_session):
+    token, _ = new_session(is_active=False)
+    assert_401(whoami(client, token))
+    assert not get_user_model().objects.filter(username__startswith="abparts:").exists()
+
+
+def test_unknown_token_is_401(client, configure, new_session):
+    new_session()  # another session exists
+    assert_401(whoami(client, secrets.token_urlsafe(32)))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["{not json", "[1, 2]", b"\xff\xfe{", "missing-field"],
+    ids=["not-json", "not-an-object", "not-utf8", "missing-field"],
+)
+def test_malformed_record_is_401(client, configure, new_session, store, raw):
+    if raw == "missing-field":
+        token, record = new_session()
+        del record["organization_id"]
+        store.set(f"session:{token}", json.dumps(record))
+    else:
+        token, _ = new_session(raw=raw)
+    assert_401(whoami(client, token))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"role": "owner"}, {"user_id": "not-a-uuid"}, {"expires_at": "tomorrow"}, {"is_active": "true"}],
+    ids=["role", "user_id", "expires_at", "is_active-string"],
+)
+def test_invalid_field_values_are_401(client, configure, new_session, fields):
+    token, _ = new_session(**fields)
+    assert_401(whoami(client, token))
+
+
+def test_redis_down_is_503_not_401(client, configure, caplog):
+    configure(url="redis://127.0.0.1:9/0", socket_timeout=0.5)
+    token = secrets.token_urlsafe(32)
+    response = whoami(client, token)
+    assert response.status_code == 503, response.content
+    assert response.json()["error"]["code"] == "authentication_unavailable"
+    assert token not in caplog.text
+
+
+# --- local deactivation and caching -----------------------------------------------------------------
+def test_locally_deactivated_mirror_is_rejected_even_while_cached(client, configure, new_session, store):
+    token, record = new_session()
+    assert whoami(client, token).status_code == 200
+    store.delete(f"session:{token}")  # from now on only the cached record can answer
+    user = get_user_model().objects.get(username=f"abparts:{record['user_id']}")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert_401(whoami(client, token))
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    assert whoami(client, token).status_code == 200  # the cache did serve it: the 401 was local
+
+
+def test_positive_lookups_are_cached(client, configure, new_session, store):
+    token, _ = new_session()
+    assert whoami(client, token).status_code == 200
+    store.delete(f"session:{token}")  # a logout in ABParts
+    assert whoami(client, token).status_code == 200  # still within CACHE_SECONDS
+
+
+def test_cache_seconds_zero_asks_redis_every_time(client, configure, new_session, store):
+    configure(cache_seconds=0)
+    token, _ = new_session()
+    assert whoami(client, token).status_code == 200
+    store.delete(f"session:{token}")
+    assert_401(whoami(client, token))
+
+
+def test_negative_answers_are_not_cached(client, configure, new_session, store):
+    token = secrets.token_urlsafe(32)
+    assert_401(whoami(client, token))
+    token, record = new_session()  # a fresh token works at once ...
+    assert whoami(client, token).status_code == 200
+    inactive, _ = new_session(is_active=False)
+    assert_401(whoami(client, inactive))
+    store.set(f"session:{inactive}", json.dumps({**record, "is_active": True}))  # ... and so does a revived one
+    assert whoami(client, inactive).status_code == 200
+
+
+def test_session_expiring_while_cached_is_rejected(client, configure, new_session, store, monkeypatch):
+    backend = configure(cache_seconds=3600)
+    token, _ = new_session(expires_at=(datetime.now(UTC) + timedelta(minutes=1)).isoformat())
+    assert whoami(client, token).status_code == 200
+    store.delete(f"session:{token}")
+    assert whoami(client, token).status_code == 200  # served from the cache
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr("assistant.auth.abparts.timezone.now", lambda: later)
+    assert_401(whoami(client, token))
+    assert cache.get(backend.cache_key(token)) is None  # the stale record was dropped
+
+
+def test_raw_token_never_logged(client, configure, new_session, caplog):
+    caplog.set_level(logging.DEBUG)
+    tokens = [new_session()[0], new_session(is_active=False)[0], new_session(raw="{")[0]]
+    expired = new_session(expires_at="2000-01-01T00:00:00Z")[0]
+    unknown = secrets.token_urlsafe(32)
+    for token in [*tokens, expired, unknown]:
+        whoami(client, token)
+    assert "abparts session rejected" in caplog.text  # the rejections were logged ...
+    for token in [*tokens, expired, unknown]:
+        assert token not in caplog.text  # ... without the token
+        assert all(token not in repr(r.__dict__) for r in caplog.records)
+
+
+# --- configuration ----------------------------------------------------------------------------------
+def test_settings_put_abparts_before_demo():
+    backends = api_token_backends(demo_tokens=True, abparts_url="redis://abparts:6379/0", abparts_cache_seconds=5)
+    assert list(backends) == ["abparts", "demo"]
+    assert backends["abparts"] == {"BACKEND": ABPARTS, "URL": "redis://abparts:6379/0", "CACHE_SECONDS": 5}
+    assert list(api_token_backends(demo_tokens=True, abparts_url="")) == ["demo"]
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"url": "redis://x/0", "cache_seconds": -1}, {"url": "redis://x/0", "socket_timeout": 0}]
+)
+def test_invalid_configuration_is_improperly_configured(settings, options):
+    settings.API_TOKEN_BACKENDS = {"abparts": {"BACKEND": ABPARTS, **{k.upper(): v for k, v in options.items()}}}
+    with pytest.raises(ImproperlyConfigured):
+        get_token_backends()
+
+
+def test_backend_takes_documented_arguments():
+    backend = ABPartsSessionBackend("redis://127.0.0.1:6379/3", cache_seconds=12, socket_timeout=0.25)
+    kwargs = backend.redis.connection_pool.connection_kwargs
+    assert (kwargs["db"], kwargs["socket_timeout"], kwargs["socket_connect_timeout"]) == (3, 0.25, 0.25)
+    assert backend.cache_seconds == 12 and backend.key_prefix == "session:" and backend.alias == "abparts"
