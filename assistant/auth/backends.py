@@ -15,9 +15,9 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
-from django.utils.module_loading import import_string
+
+from core.backends import backend_from_settings
 
 from .base import AuthenticatedIdentity, TokenBackend, TokenBackendUnavailable
 
@@ -63,17 +63,7 @@ def authenticate_token(token: str) -> AuthenticatedIdentity | None:
 
 
 def _build(alias: str, conf: dict[str, Any]) -> TokenBackend:
-    conf = dict(conf or {})
-    path = conf.pop("BACKEND", "")
-    try:
-        cls = import_string(path)
-    except ImportError as exc:
-        raise ImproperlyConfigured(f"API_TOKEN_BACKENDS[{alias!r}] BACKEND {path!r} cannot be imported") from exc
-    kwargs = {key.lower(): value for key, value in conf.items()}
-    try:
-        return cls(alias=alias, **kwargs)
-    except (TypeError, ValueError) as exc:
-        raise ImproperlyConfigured(f"API_TOKEN_BACKENDS[{alias!r}] is invalid: {exc}") from exc
+    return backend_from_settings("API_TOKEN_BACKENDS", alias, conf, alias=alias)
 
 
 def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:

@@ -21,9 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
+
+from core.backends import backend_from_settings
 
 from .base import (
     ChatMessage,
@@ -155,19 +156,7 @@ def _chain_aliases() -> list[str]:
 
 
 def _build(alias: str, conf: dict[str, Any]) -> ChatProvider:
-    conf = dict(conf)
-    path = conf.pop("BACKEND", "")
-    try:
-        cls = import_string(path)
-    except ImportError as exc:
-        raise ImproperlyConfigured(f"LLM_PROVIDERS[{alias!r}] BACKEND {path!r} cannot be imported") from exc
-    kwargs = {key.lower(): value for key, value in conf.items()}
-    kwargs.setdefault("name", alias)
-    try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as exc:
-        # The exception names the bad key; it never contains the key's value.
-        raise ImproperlyConfigured(f"LLM_PROVIDERS[{alias!r}] is invalid: {exc}") from exc
+    return backend_from_settings("LLM_PROVIDERS", alias, conf, name=alias)
 
 
 def _without_credentials(url: str | None) -> str | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 
 from django.conf import settings
-from django.utils.module_loading import import_string
+
+from core.backends import backend_from_settings
 
 from .base import Embedder, EmbeddingError
 
@@ -45,12 +46,9 @@ def get_embedder(alias: str = "default") -> Embedder:
         return embedder
     with _lock:
         if alias not in _instances:
-            try:
-                conf = dict(settings.EMBEDDING_BACKENDS[alias])
-            except KeyError as exc:
-                raise EmbeddingError(f"no embedding backend {alias!r} configured", permanent=True) from exc
-            cls = import_string(conf.pop("BACKEND"))
-            _instances[alias] = cls(**{k.lower(): v for k, v in conf.items()})
+            if alias not in settings.EMBEDDING_BACKENDS:
+                raise EmbeddingError(f"no embedding backend {alias!r} configured", permanent=True)
+            _instances[alias] = backend_from_settings("EMBEDDING_BACKENDS", alias, settings.EMBEDDING_BACKENDS[alias])
         return _instances[alias]
 
 
