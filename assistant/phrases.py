@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 # Codes operators' clients send that are not our Django language codes. ABParts says `no` for
 # Norwegian Bokmål; Nynorsk readers understand Bokmål far better than English.
-LANGUAGE_ALIASES = MappingProxyType({"no": "nb", "nn": "nb"})
 FALLBACK_LANGUAGE = "en"
 
 
@@ -174,11 +173,10 @@ def supported_languages() -> tuple[str, ...]:
 
 def normalize_language(language: str | None) -> str:
     """One of the product's language codes for any client code: `no`/`nb-NO` → `nb`, unknown → `en`."""
-    if not language:
-        return FALLBACK_LANGUAGE
-    primary = language.strip().lower().replace("_", "-").split("-", 1)[0]
-    primary = LANGUAGE_ALIASES.get(primary, primary)
-    return primary if primary in supported_languages() else FALLBACK_LANGUAGE
+    from knowledge.ingestion.language import normalize_language as normalize
+
+    code = normalize(language)
+    return code if code in supported_languages() else FALLBACK_LANGUAGE
 
 
 @cache

@@ -22,17 +22,5 @@ TS_CONFIG = {
     "nb": "norwegian",
 }
 
-_ALIASES = {"no": "nb", "nob": "nb", "nn": "nb", "gr": "el", "english": "en"}
-
-
-def normalize_language(code: str | None) -> str | None:
-    """Map a client's language code to one of ours ('no' -> 'nb', 'en-US' -> 'en'); None if unknown."""
-    if not code:
-        return None
-    code = code.strip().lower().replace("_", "-").split("-")[0]
-    code = _ALIASES.get(code, code)
-    return code if code in LANGUAGES else None
-
-
 def ts_config(language: str | None) -> str:
     return TS_CONFIG.get(language or "", "simple")

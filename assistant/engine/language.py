@@ -7,8 +7,7 @@ language (ABParts profile) > the detected language of the message > English.
 from __future__ import annotations
 
 from knowledge.ingestion.language import detect_language, normalize_language
-
-SUPPORTED = ("en", "el", "ar", "es", "tr", "nb")
+from knowledge.languages import LANGUAGES as SUPPORTED
 
 
 def resolve_reply_language(*, explicit: str | None, preferred: str | None, text: str) -> str:

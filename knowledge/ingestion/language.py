@@ -24,6 +24,8 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "el", "ar", "es", "tr", "nb")
 _ALIASES = {
     "no": "nb",
     "nob": "nb",
+    # Nynorsk readers read Bokmål far better than English: the closest language we have.
+    "nn": "nb",
     "nor": "nb",
     "norwegian": "nb",
     "bokmal": "nb",
