@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from knowledge.metrics import SEARCH_SECONDS
 from knowledge.search import SearchHit, chunks_hybrid_search
 
 # Sources handed to the LLM / the offline responder. More sources dilute the answer; fewer miss
@@ -12,42 +13,18 @@ SOURCES_PER_TURN = 4
 
 
 @dataclass(frozen=True)
-class Source:
-    number: int  # [1], [2]... as referenced in the prompt
-    chunk_id: int
-    document_id: int
-    document_title: str
-    file_name: str
-    page_start: int
-    page_end: int
-    section: str
-    language: str
-    text: str
-
-    def citation(self) -> dict:
-        return {
-            "source": self.number,
-            "chunk_id": self.chunk_id,
-            "document_id": self.document_id,
-            "document_title": self.document_title,
-            "file_name": self.file_name,
-            "page_start": self.page_start,
-            "page_end": self.page_end,
-            "section": self.section,
-        }
-
-
-@dataclass(frozen=True)
 class Grounding:
     query: str
     language: str
     abstained: bool
-    sources: tuple[Source, ...] = field(default_factory=tuple)
+    # The retrieved sections, best first; a source's number ([1], [2]... in prompts and
+    # citations) is its position here.
+    sources: tuple[SearchHit, ...] = field(default_factory=tuple)
     retrieval_ms: float = 0.0
 
     @property
     def citations(self) -> list[dict]:
-        return [source.citation() for source in self.sources]
+        return [citation(number, hit) for number, hit in enumerate(self.sources, start=1)]
 
     def source_text(self) -> str:
         return "\n".join(f"{s.section}\n{s.text}" for s in self.sources)
@@ -57,7 +34,8 @@ def retrieve(*, query: str, language: str, machine_model: str | None) -> Groundi
     result = chunks_hybrid_search(
         query=query, k=SOURCES_PER_TURN, machine_model=machine_model or None, language=language
     )
-    sources = tuple(_source(number, hit) for number, hit in enumerate(result.results, start=1))
+    SEARCH_SECONDS.observe(result.took_ms / 1000)
+    sources = tuple(result.results)
     return Grounding(
         query=query,
         language=language,
@@ -67,16 +45,14 @@ def retrieve(*, query: str, language: str, machine_model: str | None) -> Groundi
     )
 
 
-def _source(number: int, hit: SearchHit) -> Source:
-    return Source(
-        number=number,
-        chunk_id=hit.chunk_id,
-        document_id=hit.document_id,
-        document_title=hit.document_title,
-        file_name=hit.file_name,
-        page_start=hit.page_start,
-        page_end=hit.page_end,
-        section=hit.section,
-        language=hit.language,
-        text=hit.text,
-    )
+def citation(number: int, hit: SearchHit) -> dict:
+    return {
+        "source": number,
+        "chunk_id": hit.chunk_id,
+        "document_id": hit.document_id,
+        "document_title": hit.document_title,
+        "file_name": hit.file_name,
+        "page_start": hit.page_start,
+        "page_end": hit.page_end,
+        "section": hit.section,
+    }

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from assistant.phrases import phrase
+from knowledge.search import SearchHit
 
-from .grounding import Grounding, Source
+from .grounding import Grounding
 
 # Longest quote of one section; a long section is cut at a paragraph or step boundary.
 QUOTE_CHARS = 1200
@@ -39,7 +40,7 @@ def small_talk(text: str) -> str | None:
     return None
 
 
-def citation_line(source: Source, language: str) -> str:
+def citation_line(source: SearchHit, language: str) -> str:
     if source.page_start == source.page_end:
         return phrase("source_page", language, document=source.document_title, page=source.page_start)
     return phrase(

@@ -60,9 +60,9 @@ def build_messages(
 ) -> tuple[ChatMessage, ...]:
     system = SYSTEM_RULES.format(language=LANGUAGE_NAMES.get(language, "English"))
     excerpts = "\n\n".join(
-        f'<manual_excerpt number="{s.number}" document="{_fence(s.document_title)}" '
+        f'<manual_excerpt number="{number}" document="{_fence(s.document_title)}" '
         f'pages="{s.page_start}-{s.page_end}" section="{_fence(s.section)}">\n{_fence(s.text)}\n</manual_excerpt>'
-        for s in grounding.sources
+        for number, s in enumerate(grounding.sources, start=1)
     )
     context_parts = []
     if summary:

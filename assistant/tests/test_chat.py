@@ -88,6 +88,15 @@ def test_primary_timeout_falls_back_to_the_fallback_model(api, manual, llm_stub)
     assert body["content"] == "Restart the control box [1]."
 
 
+def test_turns_record_language_and_retrieval_metrics(api, manual):
+    labels = {"language": "es", "responder": "offline"}
+    before_turns = REGISTRY.get_sample_value("autoboss_chat_turns_total", labels) or 0
+    before_search = REGISTRY.get_sample_value("autoboss_knowledge_search_seconds_count") or 0
+    _ask(api, _session(api, language="es"), "camera shows no picture")
+    assert REGISTRY.get_sample_value("autoboss_chat_turns_total", labels) == before_turns + 1
+    assert REGISTRY.get_sample_value("autoboss_knowledge_search_seconds_count") == before_search + 1
+
+
 @pytest.mark.parametrize("fault", [429, 500, "malformed"])
 def test_every_llm_failing_ends_with_the_offline_responder(api, manual, llm_stub, fault):
     llm_stub.fail_next(fault, times=20)
