@@ -23,8 +23,7 @@ from assistant.phrases import phrase
 from core.api.errors import error_body
 
 from .. import selectors, services
-from ..engine.language import resolve_reply_language
-from ..engine.turn import TurnInput, TurnRejected, drain, run_turn, turn_events, validate_text
+from ..engine.turn import TurnInput, TurnRejected, drain, reply_language, run_turn, turn_events, validate_text
 from ..models import ChatSession
 from .renderers import EventStreamRenderer
 from .serializers import (
@@ -113,20 +112,20 @@ class MessageCreateView(APIView):
             language=values.get("language") or None,
             preferred_language=getattr(identity, "preferred_language", None),
         )
-        language = resolve_reply_language(
-            explicit=turn.language or session.language or None, preferred=turn.preferred_language, text=turn.text
-        )
+        language = reply_language(turn)
         try:
             validate_text(turn.text, language)
         except TurnRejected as exc:
             return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
         if "text/event-stream" in request.headers.get("Accept", ""):
-            response = StreamingHttpResponse(_sse(turn_events(turn), language), content_type="text/event-stream")
+            response = StreamingHttpResponse(
+                _sse(turn_events(turn, language=language), language), content_type="text/event-stream"
+            )
             response["Cache-Control"] = "no-cache"
             response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
             return response
         try:
-            message = run_turn(turn)
+            message = run_turn(turn, language=language)
         except TurnRejected as exc:
             return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
         except Exception:

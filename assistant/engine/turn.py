@@ -64,6 +64,12 @@ class TurnInput:
     preferred_language: str | None = None  # the operator's profile (ABParts)
 
 
+def reply_language(turn: TurnInput) -> str:
+    return resolve_reply_language(
+        explicit=turn.language or turn.session.language or None, preferred=turn.preferred_language, text=turn.text
+    )
+
+
 def validate_text(text: str, language: str) -> str:
     text = (text or "").strip()
     if not text:
@@ -74,10 +80,10 @@ def validate_text(text: str, language: str) -> str:
     return text
 
 
-def run_turn(turn: TurnInput) -> Message:
+def run_turn(turn: TurnInput, *, language: str | None = None) -> Message:
     """The JSON path: run the whole turn and return the stored assistant message."""
     message = None
-    for event in turn_events(turn):
+    for event in turn_events(turn, language=language):
         if event["event"] == "done":
             message = event["message"]
     assert message is not None
@@ -90,12 +96,12 @@ def drain(events: Iterator[dict]) -> None:
         pass
 
 
-def turn_events(turn: TurnInput) -> Iterator[dict]:
+def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dict]:
+    """The turn as events. `language`: the reply language when the caller has already resolved it
+    (and validated the text with it), so detection does not run twice on the hot path."""
     started = time.perf_counter()
     session = turn.session
-    language = resolve_reply_language(
-        explicit=turn.language or session.language or None, preferred=turn.preferred_language, text=turn.text
-    )
+    language = language or reply_language(turn)
     text = validate_text(turn.text, language)
     user_message, existing_reply = _record_user_message(session, text, turn.client_message_id, language)
     if existing_reply is not None:
