@@ -22,5 +22,6 @@ TS_CONFIG = {
     "nb": "norwegian",
 }
 
+
 def ts_config(language: str | None) -> str:
     return TS_CONFIG.get(language or "", "simple")
