@@ -81,6 +81,10 @@ class Message(models.Model):
     citations = models.JSONField(default=list, blank=True)
     abstained = models.BooleanField(default=False)
     offers_escalation = models.BooleanField(default=False)
+    # The troubleshooting step this message shows: a new step, or the current one again.
+    run_step = models.ForeignKey(
+        "troubleshooting.RunStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     model_used = models.CharField(max_length=100, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)

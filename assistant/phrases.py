@@ -92,6 +92,18 @@ _CATALOG: dict[str, Phrase | Promise] = {
     "step_skipped": _("OK, we'll skip this step."),
     "step_not_current": _("That step is no longer active. Please answer the current step."),
     "steps_exhausted": _("We have tried every step in the manual for this problem."),
+    "steps_failed": _plural(
+        ngettext_lazy(
+            "We have tried {count} step without success.", "We have tried {count} steps without success.", "count"
+        ),
+        "count",
+    ),
+    # Translators: {titles} are headings of manual sections about other faults with the same signs.
+    "also_possible": _("Also possible: {titles}"),
+    # Translators: how well the described fault matches the manual, e.g. "Confidence: 80 %".
+    "diagnosis_confidence": _("Confidence: {percent} %"),
+    # Translators: {date} like 2026-10-02; {step} a step quoted from the manual.
+    "previous_fix": _("On {date}, the same problem on this machine was fixed by this step: {step}"),
     "unsafe_stop": _("Stop now and keep everyone clear of the machine. Do not continue with this step."),
     "resolved": _("Great, the problem is solved. Do you want to save this fix so other operators can use it?"),
     "fix_saved": _(
@@ -108,6 +120,45 @@ _CATALOG: dict[str, Phrase | Promise] = {
     ),
     # Translators: {ticket} is a request number like AB-20261002-0001.
     "escalation_exists": _("This conversation has already been passed to an expert (request {ticket})."),
+    # --- e-mails to the operator about a request (escalations/emails.py) ---------------------------
+    # Translators: an e-mail subject. {ticket} is a request number like AB-20261002-0001.
+    "email_confirmation_subject": _("We have received your request {ticket}"),
+    # Translators: the salutation at the top of an e-mail; {name} is the operator's name.
+    "email_greeting": _("Hello {name},"),
+    "email_confirmation_intro": _(
+        "Thank you for your request {ticket}. Our support team has received it together with your conversation "
+        "with the assistant and the steps you have already tried."
+    ),
+    "email_next_steps": _(
+        "What happens next: an expert reviews your request and contacts you. You do not need to send anything else."
+    ),
+    # Translators: followed by the expert's e-mail address, phone number and hours.
+    "email_expert_assigned": _("Your expert is {name}. You can also reach them directly:"),
+    "email_expert_pending": _("An expert from our support team will contact you."),
+    # Labels in front of an expert's contact details.
+    "email_label_email": pgettext_lazy("contact detail", "E-mail"),
+    "email_label_phone": pgettext_lazy("contact detail", "Phone"),
+    # Translators: in front of the times an expert can be reached, e.g. "Mon–Fri 08–16 CET".
+    "email_label_hours": pgettext_lazy("contact detail", "Available"),
+    # Translators: {preference} is the operator's own words, e.g. "by phone after 16:00".
+    "email_contact_preference": _("You asked to be contacted: {preference}"),
+    "email_request_number": _("Request number: {ticket}"),
+    # Translators: an e-mail subject. {status} is one of the ticket_status phrases ("In progress").
+    "email_status_subject": _("Your request {ticket}: {status}"),
+    "email_status_changed": _("The status of your request {ticket} is now: {status}."),
+    "email_status_note_open": _("Your request is open again and waiting for an expert."),
+    "email_status_note_in_progress": _("An expert is now working on your request."),
+    "email_status_note_resolved": _(
+        "Your request has been marked as solved. If the problem comes back, start a new conversation with the "
+        "assistant and mention this request number."
+    ),
+    "email_status_note_closed": _("Your request is now closed. Thank you for using the AutoBoss assistant."),
+    "email_footer": _("This message was sent automatically by the AutoBoss assistant."),
+    # The four states of a request (escalations.models.TicketStatus), as the operator sees them.
+    "ticket_status_open": pgettext_lazy("ticket status", "Open"),
+    "ticket_status_in_progress": pgettext_lazy("ticket status", "In progress"),
+    "ticket_status_resolved": pgettext_lazy("ticket status", "Resolved"),
+    "ticket_status_closed": pgettext_lazy("ticket status", "Closed"),
     # --- machine context ----------------------------------------------------------------------------
     "machine_hours": _plural(
         ngettext_lazy("This machine has {hours} operating hour.", "This machine has {hours} operating hours.", "hours"),

@@ -18,7 +18,7 @@ def session_get_for_user(*, user, session_id) -> ChatSession:
 
 
 def session_messages(*, session: ChatSession) -> QuerySet[Message]:
-    return Message.objects.filter(session=session).order_by("seq")
+    return Message.objects.filter(session=session).select_related("run_step__run").order_by("seq")
 
 
 def message_get_for_user(*, user, message_id: int) -> Message:

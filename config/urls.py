@@ -14,8 +14,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("core.api.urls")),
+    # The existing ABParts widget's endpoints, with and without the /ai prefix of ABParts' nginx.
+    path("api/ai/", include("assistant.api.legacy_urls")),
+    path("ai/api/ai/", include(("assistant.api.legacy_urls", "legacy"), namespace="legacy-prefixed")),
     # Anything else under /api/ is a JSON 404, never Django's HTML page.
-    re_path(r"^api/", api_not_found),
+    re_path(r"^(ai/)?api/", api_not_found),
     path("admin/", admin.site.urls),
 ]
 

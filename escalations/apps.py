@@ -8,3 +8,6 @@ class EscalationsConfig(AppConfig):
 
     name = "escalations"
     verbose_name = "Escalations"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers escalations.E001-E003)

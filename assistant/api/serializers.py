@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.models import MessageFeedback
+from troubleshooting.models import Outcome
+from troubleshooting.presentation import step_payload
+from troubleshooting.selectors import session_current_step
 
 from ..models import ChatSession, Message
 
@@ -13,6 +17,32 @@ class SessionCreateInputSerializer(serializers.Serializer):
     machine_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
     machine_model = serializers.CharField(max_length=16, required=False, allow_blank=True, allow_null=True)
     language = serializers.CharField(max_length=10, required=False, allow_blank=True, allow_null=True)
+
+
+class StepSourceSerializer(serializers.Serializer):
+    document_id = serializers.IntegerField()
+    document_title = serializers.CharField()
+    page = serializers.IntegerField(allow_null=True)
+
+
+class StepSerializer(serializers.Serializer):
+    """A troubleshooting step (troubleshooting.presentation.step_payload)."""
+
+    id = serializers.IntegerField()
+    run_id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    total = serializers.IntegerField()
+    procedure_title = serializers.CharField()
+    instruction = serializers.CharField()
+    safety_warnings = serializers.ListField(child=serializers.CharField())
+    expected_outcomes = serializers.ListField(child=serializers.CharField())
+    estimated_minutes = serializers.IntegerField(allow_null=True)
+    success_rate = serializers.FloatField(help_text="Observed on this machine model; 0 when never tried.")
+    confidence = serializers.FloatField(help_text="How well the described fault matched the procedure (0..1).")
+    source = StepSourceSerializer(allow_null=True)
+    requires_feedback = serializers.BooleanField()
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_null=True)
+    run_status = serializers.CharField()
 
 
 class CitationSerializer(serializers.Serializer):
@@ -37,8 +67,9 @@ class MessageOutputSerializer(serializers.ModelSerializer):
             "offers_escalation", "model_used", "client_message_id", "created_at",
         ]  # fmt: skip
 
+    @extend_schema_field(StepSerializer(allow_null=True))
     def get_step(self, obj) -> dict | None:
-        return None  # troubleshooting steps arrive with issue 5
+        return step_payload(obj.run_step) if obj.run_step_id else None
 
 
 class SessionOutputSerializer(serializers.ModelSerializer):
@@ -65,8 +96,10 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
     class Meta(SessionOutputSerializer.Meta):
         fields = [*SessionOutputSerializer.Meta.fields, "summary", "messages", "current_step"]
 
+    @extend_schema_field(StepSerializer(allow_null=True))
     def get_current_step(self, obj) -> dict | None:
-        return None
+        step = session_current_step(session=obj)
+        return step_payload(step) if step is not None else None
 
 
 class MessageCreateInputSerializer(serializers.Serializer):
@@ -85,3 +118,19 @@ class FeedbackOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = MessageFeedback
         fields = ["id", "message", "rating", "comment", "correction", "created_at", "updated_at"]
+
+
+class StepFeedbackInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    client_message_id = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}$", required=False, allow_blank=True)
+
+
+class SessionResolveInputSerializer(serializers.Serializer):
+    save_fix = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class SessionResolveOutputSerializer(serializers.Serializer):
+    session = SessionOutputSerializer()
+    fix_card_id = serializers.IntegerField(allow_null=True)

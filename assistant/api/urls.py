@@ -10,5 +10,11 @@ urlpatterns = [
     path("sessions/", views.SessionListCreateView.as_view(), name="sessions"),
     path("sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session"),
     path("sessions/<uuid:session_id>/messages/", views.MessageCreateView.as_view(), name="session-messages"),
+    path(
+        "sessions/<uuid:session_id>/steps/<int:step_id>/feedback/",
+        views.StepFeedbackView.as_view(),
+        name="session-step-feedback",
+    ),
+    path("sessions/<uuid:session_id>/resolve/", views.SessionResolveView.as_view(), name="session-resolve"),
     path("messages/<int:message_id>/feedback/", views.MessageFeedbackView.as_view(), name="message-feedback"),
 ]

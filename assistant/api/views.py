@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from assistant.auth.drf import request_identity
 from assistant.phrases import phrase
 from core.api.errors import error_body
+from troubleshooting import selectors as run_selectors
 
 from .. import selectors, services
 from ..engine.turn import TurnInput, TurnRejected, drain, reply_language, run_turn, turn_events, validate_text
@@ -34,6 +35,9 @@ from .serializers import (
     SessionCreateInputSerializer,
     SessionDetailOutputSerializer,
     SessionOutputSerializer,
+    SessionResolveInputSerializer,
+    SessionResolveOutputSerializer,
+    StepFeedbackInputSerializer,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,11 +67,16 @@ class SessionListCreateView(APIView):
                 machine_id=values.get("machine_id") or "",
                 machine_model=values.get("machine_model") or "",
                 language=values.get("language") or None,
+                identity=request_identity(request),
             )
         except (services.InvalidInput, ValueError) as exc:
-            raise ValidationError(
-                {"language" if "language" in str(exc).lower() else "machine_model": [str(exc)]}
-            ) from exc
+            message = str(exc)
+            field = "machine_model"
+            if "language" in message.lower():
+                field = "language"
+            elif message.startswith("Unknown machine"):
+                field = "machine_id"
+            raise ValidationError({field: [message]}) from exc
         return Response(SessionOutputSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
@@ -82,17 +91,23 @@ class SessionDetailView(APIView):
         return Response(payload)
 
 
-class MessageCreateView(APIView):
-    """Post an operator message; the reply comes back as JSON, or as SSE with Accept: text/event-stream."""
+class ChatTurnThrottleMixin:
+    """The chat turn budget, with the 429 written in the conversation's language, not the browser's."""
 
     throttle_scope = "chat"
-    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    def throttle_language(self, request) -> str:
+        return _session_language(request, self.kwargs.get("session_id"))
 
     def throttled(self, request, wait):
-        # The operator reads this in their conversation's language, not the browser's.
-        language = _session_language(request, self.kwargs.get("session_id"))
         seconds = max(1, int(wait or 1))
-        raise Throttled(wait=wait, detail=phrase("rate_limited", language, seconds=seconds))
+        raise Throttled(wait=wait, detail=phrase("rate_limited", self.throttle_language(request), seconds=seconds))
+
+
+class MessageCreateView(ChatTurnThrottleMixin, APIView):
+    """Post an operator message; the reply comes back as JSON, or as SSE with Accept: text/event-stream."""
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     @extend_schema(
         request=MessageCreateInputSerializer,
@@ -112,31 +127,36 @@ class MessageCreateView(APIView):
             language=values.get("language") or None,
             preferred_language=getattr(identity, "preferred_language", None),
         )
-        language = reply_language(turn)
-        try:
-            validate_text(turn.text, language)
-        except TurnRejected as exc:
-            return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
-        if "text/event-stream" in request.headers.get("Accept", ""):
-            response = StreamingHttpResponse(
-                _sse(turn_events(turn, language=language), language), content_type="text/event-stream"
-            )
-            response["Cache-Control"] = "no-cache"
-            response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
-            return response
-        try:
-            message = run_turn(turn, language=language)
-        except TurnRejected as exc:
-            return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
-        except Exception:
-            # Never a stack trace, and never an English error in a Greek conversation.
-            logger.exception("chat turn failed")
-            body = error_body(code="server_error", message=phrase("error_generic", language), request=request)
-            return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
-        response = Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
-        # Lets clients and bench/chat_load.py separate our own time from the LLM's.
-        response["Server-Timing"] = f"turn;dur={message.latency_ms}, llm;dur={message.llm_latency_ms}"
+        return turn_response(request, turn)
+
+
+def turn_response(request, turn: TurnInput):
+    """Run a chat turn and answer with the stored reply (201 JSON) or stream it (SSE)."""
+    language = reply_language(turn)
+    try:
+        validate_text(turn.text, language)
+    except TurnRejected as exc:
+        return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
+    if "text/event-stream" in request.headers.get("Accept", ""):
+        response = StreamingHttpResponse(
+            _sse(turn_events(turn, language=language), language), content_type="text/event-stream"
+        )
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
         return response
+    try:
+        message = run_turn(turn, language=language)
+    except TurnRejected as exc:
+        return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
+    except Exception:
+        # Never a stack trace, and never an English error in a Greek conversation.
+        logger.exception("chat turn failed")
+        body = error_body(code="server_error", message=phrase("error_generic", language), request=request)
+        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    response = Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+    # Lets clients and bench/chat_load.py separate our own time from the LLM's.
+    response["Server-Timing"] = f"turn;dur={message.latency_ms}, llm;dur={message.llm_latency_ms}"
+    return response
 
 
 def _sse(events, language: str):
@@ -168,6 +188,55 @@ def _session_language(request, session_id) -> str:
         else None
     )
     return language or getattr(request_identity(request), "preferred_language", None) or "en"
+
+
+class StepFeedbackView(ChatTurnThrottleMixin, APIView):
+    """The operator's answer to a troubleshooting step; the reply shows the next step or ends the run."""
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    @extend_schema(
+        request=StepFeedbackInputSerializer,
+        responses={201: MessageOutputSerializer, 200: OpenApiResponse(description=_SSE_DESCRIPTION)},
+        operation_id="sessions_steps_feedback",
+    )
+    def post(self, request, session_id, step_id: int):
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        step = run_selectors.run_step_get_for_session(session=session, step_id=step_id)
+        data = StepFeedbackInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        identity = request_identity(request)
+        language = session.language or step.run.language
+        turn = TurnInput(
+            session=session,
+            # The transcript shows the operator's words, or the outcome in their language.
+            text=values["note"].strip() or phrase(f"outcome_{values['outcome']}", language),
+            # A retried request (same step, same outcome) replays the stored reply instead of a new turn.
+            client_message_id=values.get("client_message_id") or f"step-{step.id}-{values['outcome']}",
+            language=language,
+            preferred_language=getattr(identity, "preferred_language", None),
+            step_outcome=(step, values["outcome"]),
+            note=values["note"].strip(),
+        )
+        return turn_response(request, turn)
+
+
+class SessionResolveView(APIView):
+    @extend_schema(
+        request=SessionResolveInputSerializer,
+        responses={200: SessionResolveOutputSerializer},
+        operation_id="sessions_resolve",
+    )
+    def post(self, request, session_id):
+        session = selectors.session_get_for_user(user=request.user, session_id=session_id)
+        data = SessionResolveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            session, card = services.session_resolve(session=session, user=request.user, **data.validated_data)
+        except services.InvalidInput as exc:
+            raise ValidationError({"save_fix": [str(exc)]}) from exc
+        return Response({"session": SessionOutputSerializer(session).data, "fix_card_id": card.id if card else None})
 
 
 class MessageFeedbackView(APIView):

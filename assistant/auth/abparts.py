@@ -13,6 +13,12 @@ user to a local Django user "mirror" keyed by the ABParts user id:
     }
 
 The token is a credential: it is never logged, and cache keys use its SHA-256 (TokenBackend.cache_key).
+
+Each authenticated user also gets an abparts.ABPartsAccount (organization, role, preferred language),
+which the machine selectors and the demo token backend read. The preferred language comes from
+ABParts' `users` table through the read-only `abparts` database alias, looked up together with the
+session record and cached with it; when that table cannot be read (or has no row for the user) the
+language stored on the account from an earlier login is used, and authentication goes on.
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from abparts.db import ABPartsUnavailable
+from abparts.selectors import abparts_user_preferred_language
+from abparts.services import UNCHANGED, abparts_account_sync, abparts_user_mirror
 
 from .base import AuthenticatedIdentity, TokenBackend, TokenBackendUnavailable
 
@@ -36,8 +44,6 @@ logger = logging.getLogger(__name__)
 
 ROLES = frozenset({"user", "admin", "super_admin"})
 REQUIRED_FIELDS = ("user_id", "username", "organization_id", "role", "expires_at", "is_active")
-# Local usernames of mirrored ABParts users: stable (the ABParts id), while the ABParts username may change.
-USERNAME_PREFIX = "abparts:"
 
 
 class ABPartsSessionBackend(TokenBackend):
@@ -87,15 +93,23 @@ class ABPartsSessionBackend(TokenBackend):
         user = self._mirror_user(session)
         if user is None:
             return None
+        abparts_user_id = uuid.UUID(session["user_id"])
+        organization_id = uuid.UUID(session["organization_id"])
+        account = abparts_account_sync(
+            user=user,
+            abparts_user_id=abparts_user_id,
+            organization_id=organization_id,
+            role=session["role"],
+            # Not in the session record: ABParts' users table (read with the session, cached with it).
+            preferred_language=session.get("preferred_language") or UNCHANGED,
+        )
         return AuthenticatedIdentity(
             user=user,
             source=self.source,
-            abparts_user_id=uuid.UUID(session["user_id"]),
-            organization_id=uuid.UUID(session["organization_id"]),
+            abparts_user_id=abparts_user_id,
+            organization_id=organization_id,
             role=session["role"],
-            # Comes from the ABParts `users` table (preferred_language) once the read-only ABParts
-            # database alias exists; the session record does not carry it.
-            preferred_language=None,
+            preferred_language=account.preferred_language or None,
         )
 
     # --- the session store ----------------------------------------------------------------------
@@ -108,24 +122,32 @@ class ABPartsSessionBackend(TokenBackend):
             raise TokenBackendUnavailable(f"ABParts session store unavailable: {exc.__class__.__name__}") from None
         if raw is None:
             return None
-        return _validated(raw)
+        session = _validated(raw)
+        if session is not None:
+            session["preferred_language"] = _preferred_language(session["user_id"])
+        return session
 
     # --- the local mirror -----------------------------------------------------------------------
     def _mirror_user(self, session: dict[str, Any]):
-        User = get_user_model()
-        first_name = session["username"][: User._meta.get_field("first_name").max_length]
-        user, created = User.objects.get_or_create(
-            username=f"{USERNAME_PREFIX}{session['user_id']}",
-            defaults={"first_name": first_name, "is_staff": False, "password": make_password(None)},
-        )
+        user = abparts_user_mirror(abparts_user_id=uuid.UUID(session["user_id"]), username=session["username"])
         if not user.is_active:
             # Local deactivation wins over a valid ABParts session.
             logger.info("abparts user deactivated locally", extra={"event": "auth_abparts_inactive_local"})
             return None
-        if not created and user.first_name != first_name:
-            user.first_name = first_name  # renamed in ABParts
-            user.save(update_fields=["first_name"])
         return user
+
+
+def _preferred_language(user_id: str) -> str | None:
+    """The user's preferred_language in ABParts' users table (ABParts' code), or None when unknown.
+
+    None when the row or the value is missing, or ABParts' database cannot be read: the caller then
+    keeps the language stored from an earlier login. Never fails authentication.
+    """
+    try:
+        return abparts_user_preferred_language(abparts_user_id=uuid.UUID(user_id))
+    except ABPartsUnavailable:
+        logger.info("abparts preferred_language unavailable", extra={"event": "auth_abparts_language_unavailable"})
+        return None
 
 
 def _validated(raw: bytes | str) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ Server-Sent-Events endpoint share every line of logic:
     {"event": "token", "text": "..."}        a piece of the reply
     {"event": "reset"}                        drop the text so far (a fallback takes over)
     {"event": "citations", "citations": [..]} the sources of the reply
-    {"event": "step", "step": {...} | None}   the current troubleshooting step (issue 5)
+    {"event": "step", "step": {...} | None}   the troubleshooting step shown with the reply
     {"event": "done", "message": <Message>}   the stored reply; its content == the tokens since the last reset
 
 The reply is stored even when the consumer stops iterating half-way (a client that disconnects):
@@ -29,10 +29,13 @@ from assistant.metrics import CHAT_TURNS
 from assistant.models import ChatSession, Message, MessageRole, SessionStatus
 from assistant.phrases import phrase
 from assistant.providers import AllProvidersFailed, ChatRequest, StreamDone, StreamRestart, TokenDelta, get_llm_chain
+from troubleshooting.models import RunStep
+from troubleshooting.presentation import step_payload
 
-from . import memory
+from . import memory, troubleshoot
 from .grounding import Grounding, retrieve
 from .language import resolve_reply_language
+from .machine import machine_prompt_text
 from .offline import offline_reply, small_talk
 from .prompt import RULES_FINGERPRINT, build_messages
 from .verify import ungrounded_numbers
@@ -62,6 +65,10 @@ class TurnInput:
     client_message_id: str = ""
     language: str | None = None  # explicit request for this turn
     preferred_language: str | None = None  # the operator's profile (ABParts)
+    # An explicit answer to a troubleshooting step (the step-feedback endpoints): (step, outcome).
+    # `text` is what the transcript shows (the note, or the outcome in the operator's language).
+    step_outcome: tuple[RunStep, str] | None = None
+    note: str = ""  # the operator's own words about the step, if any
 
 
 def reply_language(turn: TurnInput) -> str:
@@ -109,35 +116,44 @@ def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dic
         yield from _replay(existing_reply)
         return
 
-    intent = small_talk(text)
-    grounding = None
-    if intent is None:
-        grounding = retrieve(query=_retrieval_query(session, user_message), language=language,
-                             machine_model=session.machine_model)  # fmt: skip
+    intent, grounding, step_reply = _understand(turn, user_message, text, language)
 
     reply_text = ""
     model_used = "offline"
     usage = (0, 0)
     llm_ms = 0.0
-    chain = get_llm_chain() if intent is None and grounding is not None and not grounding.abstained else None
+    wants_llm = intent is None and grounding is not None and not grounding.abstained
+    if step_reply is not None:
+        wants_llm = bool(step_reply.llm_task)  # an ended run is told in fixed phrases
+    chain = get_llm_chain() if wants_llm else None
     if chain is not None:
-        outcome = yield from _generate_with_llm(chain, session, user_message, grounding, language)
+        task = step_reply.llm_task if step_reply is not None else ""
+        outcome = yield from _generate_with_llm(chain, session, user_message, grounding, language, task=task)
         if outcome is not None:
             reply_text, model_used, usage, llm_ms = outcome
     if not reply_text:
-        reply_text = offline_reply(grounding=grounding, language=language, intent=intent)
+        if step_reply is not None:
+            reply_text = step_reply.offline_text
+        else:
+            reply_text = offline_reply(grounding=grounding, language=language, intent=intent)
         yield from _stream_words(reply_text)
 
     citations = grounding.citations if grounding is not None and not grounding.abstained else []
     yield {"event": "citations", "citations": citations}
-    yield {"event": "step", "step": None}
+    shown = step_reply.step if step_reply is not None else troubleshoot.runs.session_current_step(session=session)
+    yield {"event": "step", "step": step_payload(shown) if shown is not None else None}
     message = _store_reply(
         session=session,
         user_message=user_message,
         text=reply_text,
         language=language,
         citations=citations,
-        abstained=bool(grounding is not None and grounding.abstained),
+        abstained=bool(step_reply is None and grounding is not None and grounding.abstained),
+        offers_escalation=bool(
+            (step_reply is not None and step_reply.offers_escalation)
+            or (step_reply is None and grounding is not None and grounding.abstained)
+        ),
+        run_step=shown,
         model_used=model_used,
         usage=usage,
         latency_ms=(time.perf_counter() - started) * 1000,
@@ -145,6 +161,37 @@ def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dic
     )
     CHAT_TURNS.labels(language=language, responder="offline" if model_used == "offline" else "llm").inc()
     yield {"event": "done", "message": message}
+
+
+def _understand(turn: TurnInput, user_message: Message, text: str, language: str):
+    """What kind of turn this is: (small-talk intent, grounding, troubleshooting reply).
+
+    An answer to the waiting troubleshooting step (explicit, or recognised in the text) moves the run
+    on without a search; anything else is searched, and a described fault may start a run.
+    """
+    session = turn.session
+    if turn.step_outcome is not None:
+        step, outcome = turn.step_outcome
+        step_reply = troubleshoot.answer_outcome(step=step, outcome=outcome, note=turn.note, language=language)
+        return None, _step_grounding(step_reply, text, language), step_reply
+    intent = small_talk(text)
+    if intent is not None:
+        return intent, None, None
+    pending = troubleshoot.pending_outcome(session=session, text=text, language=language)
+    if pending is not None:
+        step_reply = troubleshoot.answer_outcome(step=pending[0], outcome=pending[1], note=text, language=language)
+        return None, _step_grounding(step_reply, text, language), step_reply
+    grounding = retrieve(query=_retrieval_query(session, user_message), language=language,
+                         machine_model=session.machine_model)  # fmt: skip
+    step_reply = troubleshoot.start_if_fault(session=session, text=text, language=language, hits=grounding.sources)
+    if step_reply is not None:
+        return None, _step_grounding(step_reply, text, language), step_reply
+    return None, grounding, None
+
+
+def _step_grounding(step_reply, text: str, language: str) -> Grounding:
+    # A step's reply is grounded in the step's own manual section (first) and the turn's best hits.
+    return Grounding(query=text, language=language, abstained=False, sources=step_reply.sources)
 
 
 def _retrieval_query(session: ChatSession, user_message: Message) -> str:
@@ -160,7 +207,9 @@ def _retrieval_query(session: ChatSession, user_message: Message) -> str:
     return f"{previous}\n{text}" if previous else text
 
 
-def _generate_with_llm(chain, session: ChatSession, user_message: Message, grounding: Grounding, language: str):
+def _generate_with_llm(
+    chain, session: ChatSession, user_message: Message, grounding: Grounding, language: str, *, task: str = ""
+):
     """Stream from the LLM chain; returns (text, model, (prompt, completion), llm_ms) or None to fall back."""
     history = memory.recent_history(session, before_seq=user_message.seq)
     request = ChatRequest(
@@ -170,6 +219,8 @@ def _generate_with_llm(chain, session: ChatSession, user_message: Message, groun
             user_text=user_message.content,
             history=history,
             summary=session.summary,
+            machine_context=machine_prompt_text(session, language),
+            task=task,
         ),
         language=language,
         max_tokens=settings.LLM_MAX_TOKENS,
@@ -228,7 +279,7 @@ def _stream_words(text: str) -> Iterator[dict]:
 def _replay(reply: Message) -> Iterator[dict]:
     yield {"event": "token", "text": reply.content}
     yield {"event": "citations", "citations": reply.citations}
-    yield {"event": "step", "step": None}
+    yield {"event": "step", "step": step_payload(reply.run_step) if reply.run_step_id else None}
     yield {"event": "done", "message": reply}
 
 
@@ -257,8 +308,9 @@ def _record_user_message(
 
 
 def _store_reply(
-    *, session, user_message, text, language, citations, abstained, model_used, usage, latency_ms, llm_ms
-) -> Message:
+    *, session, user_message, text, language, citations, abstained, offers_escalation, run_step, model_used, usage,
+    latency_ms, llm_ms,
+) -> Message:  # fmt: skip
     with transaction.atomic():
         locked = ChatSession.objects.select_for_update().get(pk=session.pk)
         existing = Message.objects.filter(reply_to=user_message).first()
@@ -274,7 +326,8 @@ def _store_reply(
             reply_to=user_message,
             citations=citations,
             abstained=abstained,
-            offers_escalation=abstained,
+            offers_escalation=offers_escalation,
+            run_step=run_step,
             model_used=model_used[:100],
             prompt_tokens=usage[0],
             completion_tokens=usage[1],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.testing.openai_stub import OpenAIStub
+from troubleshooting.tests.fixtures import troubleshooting_manual  # noqa: F401  (a manual with procedures)
 
 
 @pytest.fixture

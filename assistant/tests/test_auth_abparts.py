@@ -1,7 +1,8 @@
 """ABParts session tokens (assistant/auth/abparts.py) against the real local Redis, through a real DRF view.
 
 ABParts' session records are written into a dedicated Redis database (db 7 of REDIS_URL's server) the
-way ABParts writes them: `session:<token>` → JSON.
+way ABParts writes them: `session:<token>` → JSON. ABParts' users table (preferred_language) is the
+demo one in the `abparts` schema of the test database, read through the read-only `abparts` alias.
 """
 
 from __future__ import annotations
@@ -25,16 +26,25 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from abparts import demo
+from abparts.models import ABPartsAccount
+from abparts.tests import fixtures as abparts_fixtures
 from assistant.auth import get_token_backends
 from assistant.auth.abparts import ABPartsSessionBackend
 from config.settings.auth import api_token_backends
+from conftest import free_port
 
 BEARER = "assistant.auth.drf.BearerTokenAuthentication"
 SESSION = "rest_framework.authentication.SessionAuthentication"
 ABPARTS = "assistant.auth.abparts.ABPartsSessionBackend"
 TEST_DB = 7  # ABParts' sessions live in db 0 of their Redis; ours get a database of their own
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__), pytest.mark.redis]
+# The backend reads ABParts' users table through the `abparts` alias.
+# ABParts' tables with the demo data (abparts/tests/fixtures.py).
+abparts_writer = abparts_fixtures.abparts_writer
+abparts_demo = abparts_fixtures.abparts_demo
+
+pytestmark = [pytest.mark.django_db(databases=["default", "abparts"]), pytest.mark.urls(__name__), pytest.mark.redis]
 
 
 class WhoAmIView(APIView):
@@ -348,3 +358,115 @@ def test_backend_takes_documented_arguments():
     kwargs = backend.redis.connection_pool.connection_kwargs
     assert (kwargs["db"], kwargs["socket_timeout"], kwargs["socket_connect_timeout"]) == (3, 0.25, 0.25)
     assert backend.cache_seconds == 12 and backend.key_prefix == "session:" and backend.alias == "abparts"
+
+
+# --- ABPartsAccount and preferred_language (ABParts' users table) ----------------------------------------
+def _kari_session(new_session, **fields):
+    kari = {"user_id": str(demo.USER_KARI), "username": "kari.nordmann", "organization_id": str(demo.ORG_NORDFJORD)}
+    return new_session(**{**kari, "role": "user", **fields})
+
+
+def test_preferred_language_comes_from_abparts_users_table(client, configure, new_session, abparts_demo):
+    token, _ = _kari_session(new_session)
+    body = whoami(client, token).json()
+    # ABParts stores `no` for Norwegian Bokmål; the identity carries our code.
+    assert body["preferred_language"] == "nb"
+    assert (body["organization_id"], body["role"]) == (str(demo.ORG_NORDFJORD), "user")
+    account = ABPartsAccount.objects.get(abparts_user_id=demo.USER_KARI)
+    assert account.user.username == f"abparts:{demo.USER_KARI}"
+    assert (account.organization_id, account.role, account.preferred_language) == (demo.ORG_NORDFJORD, "user", "nb")
+    assert account.synced_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_account_follows_role_organization_and_language_changes(client, configure, new_session, abparts_demo):
+    configure(cache_seconds=0)
+    token, _ = _kari_session(new_session)
+    assert whoami(client, token).json()["preferred_language"] == "nb"
+    abparts_demo.execute("UPDATE {s}.users SET preferred_language = 'el' WHERE id = %s", [demo.USER_KARI])
+    promoted, _ = _kari_session(new_session, role="admin", organization_id=str(demo.ORG_AEGEAN))
+    body = whoami(client, promoted).json()
+    assert (body["role"], body["organization_id"], body["preferred_language"]) == ("admin", str(demo.ORG_AEGEAN), "el")
+    account = ABPartsAccount.objects.get(abparts_user_id=demo.USER_KARI)
+    assert (account.role, account.organization_id, account.preferred_language) == ("admin", demo.ORG_AEGEAN, "el")
+    assert ABPartsAccount.objects.count() == 1
+
+
+def test_unchanged_account_is_not_rewritten(client, configure, new_session, abparts_demo, django_assert_num_queries):
+    configure(cache_seconds=0)
+    token, _ = _kari_session(new_session)
+    assert whoami(client, token).status_code == 200
+    with django_assert_num_queries(1):  # the mirror with its account (joined); no account write
+        assert whoami(client, token).status_code == 200
+    stale = timezone.now() - timedelta(hours=2)
+    ABPartsAccount.objects.filter(abparts_user_id=demo.USER_KARI).update(synced_at=stale)
+    with django_assert_num_queries(2):  # ... except to refresh an old synced_at
+        assert whoami(client, token).status_code == 200
+    assert ABPartsAccount.objects.get(abparts_user_id=demo.USER_KARI).synced_at > stale
+
+
+def test_language_is_cached_with_the_session(client, configure, new_session, abparts_demo):
+    token, _ = _kari_session(new_session)
+    assert whoami(client, token).json()["preferred_language"] == "nb"
+    abparts_demo.execute("UPDATE {s}.users SET preferred_language = 'es' WHERE id = %s", [demo.USER_KARI])
+    assert whoami(client, token).json()["preferred_language"] == "nb"  # within CACHE_SECONDS
+    fresh, _ = _kari_session(new_session)  # a new login (another token) asks ABParts again
+    assert whoami(client, fresh).json()["preferred_language"] == "es"
+
+
+def test_missing_users_row_keeps_the_stored_language(client, configure, new_session, abparts_demo):
+    configure(cache_seconds=0)
+    user_id = uuid.uuid4()  # has a session, but no row in ABParts' users table (yet)
+    token, _ = new_session(user_id=str(user_id))
+    assert whoami(client, token).json()["preferred_language"] is None
+    ABPartsAccount.objects.filter(abparts_user_id=user_id).update(preferred_language="ar")
+    assert whoami(client, token).json()["preferred_language"] == "ar"
+
+
+def test_unsupported_abparts_language_is_not_kept(client, configure, new_session, abparts_demo):
+    abparts_demo.execute("UPDATE {s}.users SET preferred_language = 'fr' WHERE id = %s", [demo.USER_KARI])
+    token, _ = _kari_session(new_session)
+    assert whoami(client, token).json()["preferred_language"] is None
+    assert ABPartsAccount.objects.get(abparts_user_id=demo.USER_KARI).preferred_language == ""
+
+
+@pytest.mark.django_db(databases=["default", "abparts"], transaction=True)
+def test_unreachable_abparts_database_does_not_break_auth(client, configure, new_session, caplog):
+    from django.db import connections
+
+    configure(cache_seconds=0)
+    user_id = uuid.uuid4()
+    token, _ = new_session(user_id=str(user_id))
+    assert whoami(client, token).json()["preferred_language"] is None
+    ABPartsAccount.objects.filter(abparts_user_id=user_id).update(preferred_language="tr")
+
+    connection = connections["abparts"]
+    original = (connection.settings_dict["HOST"], connection.settings_dict["PORT"])
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
+    connection.close()
+    try:
+        response = whoami(client, token)
+    finally:
+        connection.settings_dict.update(HOST=original[0], PORT=original[1])
+        connection.close()
+    assert response.status_code == 200, response.content
+    assert response.json()["preferred_language"] == "tr"  # the last stored one
+    assert "ABParts database unreachable" in caplog.text
+
+
+# --- demo tokens of seed_demo's ABParts users ----------------------------------------------------------------
+def test_demo_token_of_an_abparts_user_carries_its_account(client, settings, django_assert_num_queries):
+    settings.API_TOKEN_BACKENDS = {"demo": {"BACKEND": "assistant.auth.demo.DemoTokenBackend"}}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_AUTHENTICATION_CLASSES": [BEARER]}
+    giorgos = abparts_fixtures.make_abparts_operator(next(u for u in demo.DEMO_USERS if u.id == demo.USER_GIORGOS))
+    body = whoami(client, giorgos.token).json()
+    assert body == {
+        "username": f"abparts:{demo.USER_GIORGOS}",
+        "first_name": "giorgos.papadakis",
+        "source": "demo",
+        "abparts_user_id": str(demo.USER_GIORGOS),
+        "organization_id": str(demo.ORG_AEGEAN),
+        "role": "admin",
+        "preferred_language": "el",
+    }
+    with django_assert_num_queries(1):  # the token lookup joins the account: still one query
+        assert whoami(client, giorgos.token).status_code == 200

@@ -46,7 +46,11 @@ def test_offline_conversation_in_each_language(api, manual, language):
     body = response.json()
     # No explicit language on this turn: it is detected from the message.
     assert body["language"] == language
-    assert body["content"].startswith(phrase("manual_says", language))
+    # A fault, in any language: an assessment and the first step of the manual's procedure, quoted.
+    assert body["content"].startswith(phrase("likely_causes", language))
+    assert body["step"]["instruction"] == "Check the camera cable connector at the rig."
+    assert body["step"]["procedure_title"] == "Camera shows no picture"
+    assert phrase("ask_outcome", language) in body["content"]
     assert body["model_used"] == "offline" and body["abstained"] is False
     first = body["citations"][0]
     assert (first["file_name"], first["page_start"]) == ("v40-manual.pdf", 3)
@@ -106,7 +110,9 @@ def test_every_llm_failing_ends_with_the_offline_responder(api, manual, llm_stub
     assert response.status_code == 201
     body = response.json()
     assert body["model_used"] == "offline"
-    assert body["content"].startswith(phrase("manual_says", "es"))
+    # The manual's own step, framed in Spanish (the question describes a fault).
+    assert body["content"].startswith(phrase("likely_causes", "es"))
+    assert body["step"]["instruction"] in body["content"]
     assert body["citations"][0]["page_start"] == 3
     assert (REGISTRY.get_sample_value("autoboss_llm_chain_exhausted_total") or 0) == before + 1
 
@@ -364,6 +370,10 @@ def test_rate_limit_is_a_429_in_the_conversation_language(api, manual, settings)
     }
     from rest_framework.throttling import ScopedRateThrottle
 
+    # DRF reads the rates once into a class attribute; put back exactly what was there (reading
+    # api_settings in `finally` would give the 2/min rate, which is still in force until the
+    # settings fixture undoes it, and throttle every later test in this process).
+    original_rates = ScopedRateThrottle.THROTTLE_RATES
     ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     try:
         session_id = _session(api, language="ar")
@@ -375,9 +385,7 @@ def test_rate_limit_is_a_429_in_the_conversation_language(api, manual, settings)
         assert error["code"] == "throttled" and error["details"]["retry_after_seconds"] > 0
         assert any("\u0600" <= ch <= "\u06ff" for ch in error["message"])  # written in Arabic
     finally:
-        from rest_framework.settings import api_settings
-
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        ScopedRateThrottle.THROTTLE_RATES = original_rates
         cache.clear()
 
 

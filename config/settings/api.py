@@ -55,4 +55,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The legacy widget endpoints are also mounted under /ai/ (ABParts' nginx prefix); document them once.
+    "PREPROCESSING_HOOKS": ["core.api.schema.drop_prefixed_duplicates"],
 }

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "core",
     "assistant",
     "knowledge",
+    "abparts",
+    "troubleshooting",
     "escalations",
     "analytics",
     "privacy",
@@ -173,11 +175,18 @@ SESSION_COOKIE_HTTPONLY = True
 # Log lines carry an HMAC of the user id, never the id or name itself (docs/privacy.md).
 LOG_PSEUDONYM_KEY = env.str("LOG_PSEUDONYM_KEY", default=SECRET_KEY)
 
+from .abparts import *  # noqa: E402,F403
 from .api import *  # noqa: E402,F403
 from .auth import *  # noqa: E402,F403
 from .celery import *  # noqa: E402,F403
 from .chat import *  # noqa: E402,F403
+from .email import *  # noqa: E402,F403
+from .escalations import *  # noqa: E402,F403
 from .health import *  # noqa: E402,F403
 from .llm import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
 from .providers import *  # noqa: E402,F403
+
+# The read-only ABParts alias and the router that sends ABParts' tables to it (config/settings/abparts.py).
+DATABASES[ABPARTS_DATABASE_ALIAS] = abparts_database(DATABASES["default"])
+DATABASE_ROUTERS = ["abparts.routers.ABPartsRouter"]

@@ -69,4 +69,5 @@ CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 # The one place the periodic schedule lives (CONVENTIONS: "the beat schedule lives in code").
 CELERY_BEAT_SCHEDULE: dict = {
     "knowledge-requeue-stuck-documents": {"task": "knowledge.requeue_stuck_documents", "schedule": 120.0},
+    "escalations-sweep-emails": {"task": "escalations.sweep_emails", "schedule": 300.0},
 }

@@ -82,4 +82,5 @@ def handler500(request: HttpRequest):
 
 def _wants_json(request: HttpRequest) -> bool:
     path = request.path_info
-    return path.startswith(("/api/", "/health/")) or "application/json" in request.headers.get("Accept", "")
+    # /ai/api/ is the legacy widget's URL space behind ABParts' nginx prefix (config/urls.py).
+    return path.startswith(("/api/", "/ai/api/", "/health/")) or "application/json" in request.headers.get("Accept", "")

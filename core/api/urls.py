@@ -7,4 +7,6 @@ from django.urls import include, path
 urlpatterns = [
     path("knowledge/", include("knowledge.api.urls")),
     path("", include("assistant.api.urls")),
+    path("", include("abparts.api.urls")),
+    path("", include("escalations.api.urls")),
 ]

@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("sessions/<uuid:session_id>/escalate/", views.SessionEscalateView.as_view(), name="session-escalate"),
+]

@@ -1,7 +1,8 @@
 """Multilingual word lists used to recognise the furniture of a manual (en, el, ar, es, tr, nb).
 
 Kept in one place so that adding a language means editing one file. Everything is matched on
-`fold()`-ed text (lower case, accents removed), so lists are written without accents.
+`fold()`-ed text (lower case, accents removed), so lists are written without accents — and with
+Greek final sigma as σ ("κινδυνοσ"), because casefold() turns ς into σ; a test checks every entry.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ WARNING_LABELS = (
     "danger",
     "προειδοποιηση",
     "προσοχη",
-    "κινδυνος",
+    "κινδυνοσ",
     "advertencia",
     "precaucion",
     "peligro",
@@ -188,7 +189,7 @@ OUTCOME_CUES: dict[str, tuple[str, ...]] = {
 # A sentence inside a step that is a safety instruction rather than the action itself.
 SAFETY_STARTS: dict[str, tuple[str, ...]] = {
     "en": ("never", "do not", "don't", "warning", "caution", "danger"),
-    "el": ("μην", "ποτε", "προσοχη", "κινδυνος"),
+    "el": ("μην", "ποτε", "προσοχη", "κινδυνοσ"),
     "es": ("nunca", "no", "jamas", "advertencia", "precaucion", "peligro"),
     "tr": ("asla", "sakin", "dikkat", "uyari", "tehlike"),
     "nb": ("aldri", "ikke", "advarsel", "forsiktig", "fare"),
@@ -206,6 +207,6 @@ CONDITIONAL_STARTS: dict[str, tuple[str, ...]] = {
 }
 
 # Column headers that mark a fault-code table.
-CODE_HEADERS = ("code", "fault", "error", "κωδικος", "codigo", "kod", "kode", "feilkode", "الرمز", "رمز", "الكود")
+CODE_HEADERS = ("code", "fault", "error", "κωδικοσ", "codigo", "kod", "kode", "feilkode", "الرمز", "رمز", "الكود")
 
 MINUTE_UNITS = r"(?:min(?:ute)?s?|mins?\.?|λεπτ[αάό]?|λεπ\.?|minutos?|dakika|dk\.?|minutt(?:er)?|دقيقة|دقائق)"

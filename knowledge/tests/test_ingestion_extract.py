@@ -298,3 +298,16 @@ def test_whitespace_only_text_is_rejected_as_empty(tmp_path):
     path = tmp_path / "blank.txt"
     path.write_text("   \n\n\f\n  ", encoding="utf-8")
     assert rejected(iter_text_pages, path).code is RejectCode.EMPTY
+
+
+def test_every_lexicon_word_is_already_folded():
+    """A list entry that fold() would change can never match folded text (e.g. a Greek final ς)."""
+    from knowledge.ingestion import lexicon
+
+    for name in ("WARNING_LABELS", "SYMPTOM_STEMS", "SYMPTOM_WORDS", "CODE_HEADERS"):
+        for word in getattr(lexicon, name):
+            assert lexicon.fold(word) == word, (name, word)
+    for name in ("SAFETY_STARTS", "OUTCOME_CUES", "CONDITIONAL_STARTS"):
+        for words in getattr(lexicon, name).values():
+            for word in words:
+                assert lexicon.fold(word) == word, (name, word)

@@ -1,0 +1,136 @@
+"""Facts about the operator's machine for a reply (SPEC §3.5): hours, services due, relevant history.
+
+Read from ABParts (abparts.selectors.machine_context) and kept for a minute per machine and
+language: a conversation reads the same machine on every turn, and ABParts is another database.
+ABParts being down or not seeded never breaks a chat turn: the reply just has no machine facts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+
+from abparts.context import MachineContext
+from abparts.db import ABPartsUnavailable, abparts_reading
+from abparts.models import Machine
+from abparts.selectors import machine_context
+from assistant.phrases import phrase
+from knowledge.ingestion.lexicon import fold
+
+logger = logging.getLogger(__name__)
+
+_CACHE_SECONDS = 60.0
+_cache: dict[tuple[str, str], tuple[float, MachineContext | None]] = {}
+_lock = threading.Lock()
+# Words of a maintenance record that make it relevant to a fault: 4+ letters, not filler.
+_WORD = re.compile(r"\w{4,}", re.UNICODE)
+_FILLER = frozenset(
+    {"with", "from", "that", "this", "were", "have", "after", "check", "checked", "replaced", "machine"}
+)
+_HISTORY_NOTES = 2
+
+
+def session_machine_context(session, language: str) -> MachineContext | None:
+    """The context of the session's machine, or None (no machine, unknown machine, ABParts down)."""
+    if not session.machine_id:
+        return None
+    key = (session.machine_id, language)
+    now = time.monotonic()
+    cached = _cache.get(key)
+    if cached is not None and now - cached[0] < _CACHE_SECONDS:
+        return cached[1]
+    context = _load(session.machine_id, language)
+    with _lock:
+        _cache[key] = (now, context)
+    return context
+
+
+def forget_machine_contexts() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def machine_facts(*, session, language: str, topic: str = "") -> list[str]:
+    """Sentences for the offline reply: hours, overdue / due-soon services, and maintenance records that
+    concern `topic` (the fault's procedure): "On 2026-10-02, this was done on this machine: ...".
+    """
+    context = session_machine_context(session, language)
+    if context is None:
+        return []
+    lines = []
+    if context.hours is not None:
+        lines.append(phrase("machine_hours", language, hours=round(context.hours.value)))
+    for suggestion in context.suggestions:
+        task = f" {suggestion.tasks[0].task}" if suggestion.tasks else ""
+        if suggestion.status == "overdue":
+            lines.append(phrase("service_overdue", language, interval=suggestion.interval_hours) + task)
+        elif suggestion.hours_until_due is not None:
+            hours = max(1, round(suggestion.hours_until_due))
+            lines.append(phrase("service_due_soon", language, interval=suggestion.interval_hours, hours=hours) + task)
+    lines.extend(
+        phrase("maintenance_history_note", language, date=f"{record.date:%Y-%m-%d}", work=record.description)
+        for record in _relevant_maintenance(context, topic)
+    )
+    return lines
+
+
+def machine_prompt_text(session, language: str) -> str:
+    """The machine as plain facts for the LLM prompt (fenced there as data)."""
+    context = session_machine_context(session, language)
+    if context is None:
+        return ""
+    machine = context.machine
+    lines = [
+        f"{machine.name}, model {machine.model_type}, serial {machine.serial_number}, status {machine.status}, "
+        f"location {machine.location or 'unknown'}, under warranty: {'yes' if machine.under_warranty else 'no'}."
+    ]
+    if context.hours is not None:
+        lines.append(f"Operating hours: {context.hours.value:g} (recorded {context.hours.recorded_date:%Y-%m-%d}).")
+    for suggestion in context.suggestions:
+        state = (
+            f"overdue by {suggestion.hours_overdue:g} h"
+            if suggestion.status == "overdue"
+            else f"due in {suggestion.hours_until_due:g} h"
+        )
+        tasks = "; ".join(task.task for task in suggestion.tasks[:2])
+        lines.append(f"The {suggestion.interval_hours} h service is {state}: {tasks}")
+    for record in context.maintenance[:3]:
+        parts = ", ".join(f"{p.name} ({p.part_number})" for p in record.parts)
+        lines.append(
+            f"{record.date:%Y-%m-%d} {record.type}: {record.description}" + (f" Parts: {parts}." if parts else "")
+        )
+    return "\n".join(lines)
+
+
+def _load(machine_id: str, language: str) -> MachineContext | None:
+    try:
+        machine_uuid = uuid.UUID(machine_id)
+    except ValueError:
+        return None
+    try:
+        # Visibility was checked when the session was opened for this machine (session_start).
+        with abparts_reading():
+            machine = Machine.objects.filter(pk=machine_uuid).first()
+        return machine_context(machine=machine, language=language) if machine is not None else None
+    except ABPartsUnavailable:
+        return None
+
+
+def _relevant_maintenance(context: MachineContext, topic: str):
+    words = _words(topic)
+    if not words:
+        return []
+    relevant = []
+    for record in context.maintenance:
+        record_words = _words(" ".join([record.description, *(p.name for p in record.parts)]))
+        if words & record_words:
+            relevant.append(record)
+    return relevant[:_HISTORY_NOTES]
+
+
+def _words(text: str) -> set[str]:
+    # Crude stemming: "nozzles" and "nozzle" meet at their first five letters.
+    return {w[:5] for w in _WORD.findall(fold(text)) if w not in _FILLER}

@@ -1,0 +1,235 @@
+"""Write operations of troubleshooting runs: start a run, record a step's outcome, save a fix.
+
+The chat turn (assistant/engine/turn.py) decides *when* (a fault was described, an outcome was
+given); these functions decide *what*: which step comes next, when a run ends, what is learned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from knowledge.models import ProcedureStep
+
+from .matching import ProcedureMatch
+from .metrics import RUNS_ENDED, RUNS_STARTED, STEP_OUTCOMES
+from .models import EndReason, FixCard, Outcome, RunStatus, RunStep, StepStat, TroubleshootingRun
+from .ordering import observed_success_rate, outcome_weights, rank_steps, step_key
+
+
+class StepNotCurrent(Exception):
+    """The step was already answered differently, or its run has ended: it cannot take an outcome now."""
+
+
+class InvalidInput(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    run: TroubleshootingRun
+    answered: RunStep
+    next_step: RunStep | None  # the step to show now (None when the run ended)
+    replayed: bool = False  # the same answer was given before (a retried request): nothing changed
+
+
+def max_failed_steps() -> int:
+    return settings.TROUBLESHOOTING["MAX_FAILED_STEPS"]
+
+
+@transaction.atomic
+def run_start(*, session, match: ProcedureMatch, symptom: str, language: str) -> tuple[TroubleshootingRun, RunStep]:
+    """Start a run for `match` in `session` (ending any active one) and choose its first step."""
+    procedure = match.procedure
+    steps = list(ProcedureStep.objects.filter(procedure=procedure).order_by("order"))
+    if not steps:
+        raise InvalidInput("The procedure has no steps.")
+    TroubleshootingRun.objects.filter(session=session, status=RunStatus.ACTIVE).update(
+        status=RunStatus.ABANDONED, end_reason=EndReason.NEW_PROBLEM, ended_at=timezone.now()
+    )
+    keyed = [(step.id, step_key(procedure.title, step.instruction)) for step in steps]
+    ranked = rank_steps(keyed, _stats(session.machine_model, [key for _, key in keyed]))
+    run = TroubleshootingRun.objects.create(
+        session=session,
+        procedure=procedure,
+        procedure_title=procedure.title[:300],
+        symptom=symptom,
+        machine_id=session.machine_id,
+        machine_model=session.machine_model,
+        language=language,
+        confidence=match.confidence,
+        plan=[r.step_id for r in ranked],
+    )
+    by_id = {step.id: step for step in steps}
+    first = _present(run, by_id[ranked[0].step_id], number=1, ranked=ranked[0], procedure=procedure)
+    transaction.on_commit(lambda: RUNS_STARTED.labels(machine_model=run.machine_model or "-", language=language).inc())
+    return run, first
+
+
+@transaction.atomic
+def run_record_outcome(*, run_step: RunStep, outcome: str, note: str = "") -> OutcomeResult:
+    """Record the operator's answer to a step; end the run or choose the next step.
+
+    Idempotent: answering the same step with the same outcome again (a retried request) changes
+    nothing and returns the current state.
+    """
+    if outcome not in Outcome.values:
+        raise InvalidInput(f"Unknown outcome {outcome!r}.")
+    run = TroubleshootingRun.objects.select_for_update().get(pk=run_step.run_id)
+    step = RunStep.objects.get(pk=run_step.pk)
+    if step.outcome:
+        if step.outcome != outcome:
+            raise StepNotCurrent("This step was already answered.")
+        following = RunStep.objects.filter(run=run, number=step.number + 1).first()
+        return OutcomeResult(run, step, following, replayed=True)
+    if run.status != RunStatus.ACTIVE:
+        raise StepNotCurrent("This troubleshooting run has ended.")
+    latest = RunStep.objects.filter(run=run).order_by("-number").values_list("pk", flat=True).first()
+    if latest != step.pk:
+        raise StepNotCurrent("That step is no longer the current one.")
+
+    now = timezone.now()
+    step.outcome, step.note, step.answered_at = outcome, note.strip()[:2000], now
+    step.save(update_fields=["outcome", "note", "answered_at"])
+    _learn(step.step_key, run.machine_model, outcome)
+
+    if outcome in (Outcome.DIDNT_WORK, Outcome.UNSAFE):
+        run.failed_steps += 1
+    end_reason = _end_reason(run, outcome)
+    next_step = None
+    if end_reason is None:
+        next_step = _next_step(run, after=step, outcome=outcome)
+        if next_step is None:
+            end_reason = EndReason.PROCEDURE_EXHAUSTED
+    if end_reason is not None:
+        run.status = RunStatus.RESOLVED if end_reason == EndReason.WORKED else RunStatus.NEEDS_EXPERT
+        run.end_reason, run.ended_at = end_reason, now
+    run.save(update_fields=["failed_steps", "status", "end_reason", "ended_at", "updated_at"])
+    transaction.on_commit(lambda: STEP_OUTCOMES.labels(outcome=outcome).inc())
+    if end_reason is not None:
+        transaction.on_commit(lambda: RUNS_ENDED.labels(end_reason=end_reason).inc())
+    if run.status == RunStatus.RESOLVED:
+        _session_resolved(run.session_id, now)
+    return OutcomeResult(run, step, next_step)
+
+
+@transaction.atomic
+def run_save_fix(*, run: TroubleshootingRun, user, note: str = "") -> FixCard:
+    """Save the fix of a resolved run as a candidate fix card for expert review (once per run)."""
+    run = TroubleshootingRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.RESOLVED:
+        raise InvalidInput("Only a resolved troubleshooting run has a fix to save.")
+    worked = RunStep.objects.filter(run=run, outcome=Outcome.WORKED).order_by("-number").first()
+    if worked is None and not note.strip():
+        raise InvalidInput("Describe the fix in a note: no step of this run was marked as the one that worked.")
+    card, created = FixCard.objects.get_or_create(
+        run=run,
+        defaults={
+            "user": user,
+            "machine_model": run.machine_model,
+            "language": run.language,
+            "title": run.procedure_title,
+            "symptom": run.symptom,
+            "fix": worked.instruction if worked else note.strip()[:4000],
+            "note": note.strip()[:4000],
+        },
+    )
+    if not created and note.strip() and card.note != note.strip()[:4000]:
+        card.note = note.strip()[:4000]
+        card.save(update_fields=["note"])
+    if not run.fix_saved:
+        run.fix_saved = True
+        run.save(update_fields=["fix_saved", "updated_at"])
+    return card
+
+
+@transaction.atomic
+def session_runs_resolve(*, session) -> TroubleshootingRun | None:
+    """The operator says the problem is solved: end the active run as resolved. Returns the latest run."""
+    now = timezone.now()
+    TroubleshootingRun.objects.filter(session=session, status=RunStatus.ACTIVE).update(
+        status=RunStatus.RESOLVED, end_reason=EndReason.OPERATOR_RESOLVED, ended_at=now, updated_at=now
+    )
+    return TroubleshootingRun.objects.filter(session=session).order_by("-started_at").first()
+
+
+def _end_reason(run: TroubleshootingRun, outcome: str) -> str | None:
+    if outcome == Outcome.WORKED:
+        return EndReason.WORKED
+    if outcome == Outcome.UNSAFE:
+        return EndReason.UNSAFE
+    if run.failed_steps >= max_failed_steps():
+        return EndReason.STEPS_EXCEEDED
+    return None
+
+
+def _next_step(run: TroubleshootingRun, *, after: RunStep, outcome: str) -> RunStep | None:
+    """The best step not shown yet, by the learned estimate as it is now (other runs may have taught
+    something since this run started). After `partially_worked` the manual's next step follows: the
+    operator is half-way through a sequence the manual wrote in that order."""
+    procedure = run.procedure
+    if procedure is None:
+        return None  # the procedure was deleted under the run: nothing more to offer from it
+    shown = set(RunStep.objects.filter(run=run).values_list("procedure_step_id", flat=True))
+    steps = list(ProcedureStep.objects.filter(procedure=procedure).order_by("order"))
+    keyed = [(s.id, step_key(procedure.title, s.instruction)) for s in steps]
+    ranked = [r for r in rank_steps(keyed, _stats(run.machine_model, [k for _, k in keyed])) if r.step_id not in shown]
+    if not ranked:
+        return None
+    choice = ranked[0]
+    if outcome == Outcome.PARTIALLY_WORKED:
+        later = [r for r in ranked if r.position > after.manual_order - 1]
+        if later:
+            choice = min(later, key=lambda r: r.position)
+    by_id = {s.id: s for s in steps}
+    return _present(run, by_id[choice.step_id], number=after.number + 1, ranked=choice, procedure=procedure)
+
+
+def _present(run, step: ProcedureStep, *, number: int, ranked, procedure) -> RunStep:
+    document = procedure.document
+    return RunStep.objects.create(
+        run=run,
+        number=number,
+        procedure_step=step,
+        step_key=step_key(procedure.title, step.instruction),
+        manual_order=step.order,
+        instruction=step.instruction,
+        safety_warning=step.safety_warning,
+        expected_outcome=step.expected_outcome,
+        estimated_minutes=step.estimated_minutes,
+        document=document,
+        document_title=document.title[:300] if document else "",
+        page=step.source_page or procedure.source_page,
+        success_estimate=round(ranked.estimate, 4),
+        success_rate=observed_success_rate(ranked.successes, ranked.tries),
+    )
+
+
+def _stats(machine_model: str, keys: list[str]) -> dict[str, tuple[float, float]]:
+    rows = StepStat.objects.filter(machine_model=machine_model or "", step_key__in=keys)
+    return {row.step_key: (row.successes, row.tries) for row in rows}
+
+
+def _learn(key: str, machine_model: str, outcome: str) -> None:
+    weights = outcome_weights(outcome)
+    if weights is None:
+        return
+    success, tries = weights
+    stat, _ = StepStat.objects.get_or_create(step_key=key, machine_model=machine_model or "")
+    # F() expressions: two runs answering the same step at once both count.
+    StepStat.objects.filter(pk=stat.pk).update(
+        successes=F("successes") + success, tries=F("tries") + tries, updated_at=timezone.now()
+    )
+
+
+def _session_resolved(session_id, now) -> None:
+    from assistant.models import ChatSession, SessionStatus
+
+    # The operator confirmed the fix: that is what "resolved" means in the analytics (SPEC §3.7).
+    ChatSession.objects.filter(pk=session_id, status=SessionStatus.ACTIVE).update(
+        status=SessionStatus.RESOLVED, ended_at=now, updated_at=now
+    )

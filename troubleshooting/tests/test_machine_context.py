@@ -1,0 +1,71 @@
+"""Troubleshooting on a machine known to ABParts: its hours, overdue services and history in the reply."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.engine.machine import forget_machine_contexts
+from assistant.phrases import phrase
+
+pytestmark = pytest.mark.django_db(databases=["default", "abparts"])
+
+
+@pytest.fixture(autouse=True)
+def fresh_machine_cache():
+    forget_machine_contexts()
+    yield
+    forget_machine_contexts()
+
+
+def open_session(client, operator, **body):
+    return client.post("/api/v1/sessions/", body, content_type="application/json", **operator.auth)
+
+
+def test_a_fault_on_a_known_machine_uses_its_hours_services_and_history(
+    client, abparts_demo, abparts_operator, service_manual, troubleshooting_manual
+):
+    response = open_session(client, abparts_operator, machine_id=str(abparts_demo.machine_id))
+    assert response.status_code == 201, response.content
+    session = response.json()
+    assert session["machine_model"] == "V4.0"  # from ABParts, not from the client
+
+    reply = client.post(
+        f"/api/v1/sessions/{session['id']}/messages/",
+        {"content": "The pump loses pressure while cleaning the net"},
+        content_type="application/json",
+        **abparts_operator.auth,
+    ).json()
+    # Kari's ABParts profile says Norwegian (`no`): the reply follows it.
+    assert reply["language"] == "nb"
+    assert reply["step"]["procedure_title"] == "Pump loses pressure"
+    text = reply["content"]
+    assert phrase("machine_hours", "nb", hours=1180) in text
+    assert phrase("service_overdue", "nb", interval=1000) in text
+    # The machine's own history where it concerns this fault (the hose coupling repair, the 500 h service).
+    assert "Umbilical hose coupling leaking at the rig end" in text
+
+
+def test_another_organizations_machine_is_refused(client, abparts_demo, abparts_operator):
+    response = open_session(client, abparts_operator, machine_id=str(abparts_demo.other_machine_id))
+    assert response.status_code == 400
+    assert "machine_id" in response.json()["error"]["details"]
+
+
+def test_a_previous_fix_on_the_same_machine_is_mentioned(
+    client, abparts_demo, abparts_operator, troubleshooting_manual
+):
+    def run(text):
+        session = open_session(client, abparts_operator, machine_id=str(abparts_demo.machine_id), language="en").json()
+        url = f"/api/v1/sessions/{session['id']}/messages/"
+        reply = client.post(url, {"content": text}, content_type="application/json", **abparts_operator.auth).json()
+        return session["id"], reply
+
+    session_id, first = run("The pump loses pressure while cleaning the net")
+    assert "same problem on this machine" not in first["content"]
+    feedback = f"/api/v1/sessions/{session_id}/steps/{first['step']['id']}/feedback/"
+    client.post(feedback, {"outcome": "worked"}, content_type="application/json", **abparts_operator.auth)
+
+    _, again = run("Pressure drop again on the pump, the gauge is low")
+    assert again["step"]["procedure_title"] == "Pump loses pressure"
+    assert first["step"]["instruction"] in again["content"].split(phrase("step_header", "en", number=1, total=6))[0]
+    assert "the same problem on this machine was fixed by this step" in again["content"]
