@@ -87,6 +87,7 @@ def _conversation(port, token, turns, results, errors, interval=0.0, offset=0.0)
         return
     session_id = json.loads(response.read())["id"]
     conn.close()
+    tag = f"rig {session_id[:6]}"
     next_start = time.perf_counter()
     for turn in range(turns):
         if interval:
@@ -96,7 +97,8 @@ def _conversation(port, token, turns, results, errors, interval=0.0, offset=0.0)
         started = time.perf_counter()
         conn, response = _request(
             port, "POST", f"/api/v1/sessions/{session_id}/messages/", token,
-            {"content": QUESTIONS[turn % len(QUESTIONS)], "client_message_id": f"t{turn}"},
+            # Unique words per conversation and turn: no turn may profit from another's cached query vector.
+            {"content": f"{QUESTIONS[turn % len(QUESTIONS)]} ({tag} {turn})", "client_message_id": f"t{turn}"},
         )  # fmt: skip
         body = response.read()
         elapsed = (time.perf_counter() - started) * 1000

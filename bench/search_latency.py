@@ -215,6 +215,9 @@ def main() -> None:
     if args.reload or Chunk.objects.count() != args.chunks:
         load(args.chunks, args.row_share)
     embedder = get_embedder("active")
+    # Every measured search must embed its query: no repeated-query cache (knowledge/embeddings/local.py).
+    if hasattr(embedder, "query_cache_size"):
+        embedder.query_cache_size = 0
     workload = queries(args.queries)
     for text, lang, model in workload[:20]:  # warm caches and the model
         chunks_hybrid_search(query=text, k=5, language=lang, machine_model=model)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from knowledge.models import ProcedureStep
@@ -79,7 +78,12 @@ def run_record_outcome(*, run_step: RunStep, outcome: str, note: str = "") -> Ou
     """
     if outcome not in Outcome.values:
         raise InvalidInput(f"Unknown outcome {outcome!r}.")
-    run = TroubleshootingRun.objects.select_for_update().get(pk=run_step.run_id)
+    # of=("self",): lock the run row only; the procedure and its document come along for _next_step.
+    run = (
+        TroubleshootingRun.objects.select_for_update(of=("self",))
+        .select_related("procedure__document")
+        .get(pk=run_step.run_id)
+    )
     step = RunStep.objects.get(pk=run_step.pk)
     if step.outcome:
         if step.outcome != outcome:
@@ -219,11 +223,18 @@ def _learn(key: str, machine_model: str, outcome: str) -> None:
     if weights is None:
         return
     success, tries = weights
-    stat, _ = StepStat.objects.get_or_create(step_key=key, machine_model=machine_model or "")
-    # F() expressions: two runs answering the same step at once both count.
-    StepStat.objects.filter(pk=stat.pk).update(
-        successes=F("successes") + success, tries=F("tries") + tries, updated_at=timezone.now()
-    )
+    # One upsert that adds in the database: two runs answering the same step at once both count,
+    # and the first answer for a step creates its row (no get-then-update race, one round trip).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {StepStat._meta.db_table} (step_key, machine_model, tries, successes, updated_at)
+                VALUES (%s, %s, %s, %s, now())
+                ON CONFLICT (step_key, machine_model) DO UPDATE
+                SET tries = {StepStat._meta.db_table}.tries + EXCLUDED.tries,
+                    successes = {StepStat._meta.db_table}.successes + EXCLUDED.successes,
+                    updated_at = EXCLUDED.updated_at""",
+            [key, machine_model or "", tries, success],
+        )
 
 
 def _session_resolved(session_id, now) -> None:

