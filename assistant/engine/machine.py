@@ -64,14 +64,20 @@ def machine_facts(*, session, language: str, topic: str = "") -> list[str]:
     if context.hours is not None:
         lines.append(phrase("machine_hours", language, hours=round(context.hours.value)))
     for suggestion in context.suggestions:
-        task = f" {suggestion.tasks[0].task}" if suggestion.tasks else ""
+        task = f" {_task_text(suggestion.tasks[0].task)}" if suggestion.tasks else ""
         if suggestion.status == "overdue":
             lines.append(phrase("service_overdue", language, interval=suggestion.interval_hours) + task)
         elif suggestion.hours_until_due is not None:
             hours = max(1, round(suggestion.hours_until_due))
             lines.append(phrase("service_due_soon", language, interval=suggestion.interval_hours, hours=hours) + task)
     lines.extend(
-        phrase("maintenance_history_note", language, date=f"{record.date:%Y-%m-%d}", work=record.description)
+        # The phrase ends with its own full stop.
+        phrase(
+            "maintenance_history_note",
+            language,
+            date=f"{record.date:%Y-%m-%d}",
+            work=record.description.strip().rstrip("."),
+        )
         for record in _relevant_maintenance(context, topic)
     )
     return lines
@@ -117,6 +123,12 @@ def _load(machine_id: str, language: str) -> MachineContext | None:
         return machine_context(machine=machine, language=language) if machine is not None else None
     except ABPartsUnavailable:
         return None
+
+
+def _task_text(row: str) -> str:
+    """A schedule row "Every 1 000 operating hours | Replace valves ..." without its interval cell."""
+    cells = [cell.strip() for cell in row.split(" | ") if cell.strip()]
+    return " | ".join(cells[1:]) if len(cells) > 1 else row.strip()
 
 
 def _relevant_maintenance(context: MachineContext, topic: str):

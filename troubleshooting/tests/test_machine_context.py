@@ -43,6 +43,7 @@ def test_a_fault_on_a_known_machine_uses_its_hours_services_and_history(
     assert phrase("service_overdue", "nb", interval=1000) in text
     # The machine's own history where it concerns this fault (the hose coupling repair, the 500 h service).
     assert "Umbilical hose coupling leaking at the rig end" in text
+    assert ".." not in text  # the history note's own full stop is not doubled
 
 
 def test_another_organizations_machine_is_refused(client, abparts_demo, abparts_operator):
@@ -69,3 +70,10 @@ def test_a_previous_fix_on_the_same_machine_is_mentioned(
     assert again["step"]["procedure_title"] == "Pump loses pressure"
     assert first["step"]["instruction"] in again["content"].split(phrase("step_header", "en", number=1, total=6))[0]
     assert "the same problem on this machine was fixed by this step" in again["content"]
+
+
+def test_service_task_text_drops_the_interval_cell():
+    from assistant.engine.machine import _task_text
+
+    assert _task_text("Every 1 000 operating hours | High-pressure pump service") == "High-pressure pump service"
+    assert _task_text("Change the pump oil every 500 h.") == "Change the pump oil every 500 h."
