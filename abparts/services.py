@@ -136,20 +136,26 @@ def demo_abparts_seed(*, today=None) -> demo.DemoSummary:
         return demo.demo_data_load(connection, schema, today=today)
 
 
+def demo_account_sync(*, demo_user: demo.DemoUser):
+    """The local user and ABPartsAccount of one demo ABParts user, as an ABParts login would make them."""
+    user = abparts_user_mirror(abparts_user_id=demo_user.id, username=demo_user.username)
+    account = abparts_account_sync(
+        user=user,
+        abparts_user_id=demo_user.id,
+        organization_id=demo_user.organization_id,
+        role=demo_user.role,
+        preferred_language=demo_user.preferred_language,
+    )
+    return user, account
+
+
 @transaction.atomic
 def demo_accounts_sync() -> list[DemoAccount]:
     """Local users + ABPartsAccount rows for the demo ABParts users (the same mirror ABParts tokens use)."""
     organizations = {oid: name for oid, name, *_ in demo.DEMO_ORGANIZATIONS}
     accounts = []
     for demo_user in demo.DEMO_USERS:
-        user = abparts_user_mirror(abparts_user_id=demo_user.id, username=demo_user.username)
-        account = abparts_account_sync(
-            user=user,
-            abparts_user_id=demo_user.id,
-            organization_id=demo_user.organization_id,
-            role=demo_user.role,
-            preferred_language=demo_user.preferred_language,
-        )
+        user, account = demo_account_sync(demo_user=demo_user)
         accounts.append(
             DemoAccount(
                 user=user,

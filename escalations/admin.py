@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from assistant.models import MessageRole
+from core.admin import ReadOnlyAdminMixin
 
 from . import emails, publishing, services
 from .models import EmailDelivery, ExpertContact, Ticket, TicketEvent, TicketNote, TicketStatus
@@ -46,19 +47,10 @@ class TicketAgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class EmailDeliveryInline(ReadOnlyInline):

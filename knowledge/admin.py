@@ -27,6 +27,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin import ReadOnlyAdminMixin
+
 from . import services
 from .admin_views import (
     MachineModelsField,
@@ -72,17 +74,8 @@ class KnowledgeEditorPermissions:
         return _is_editor(request)
 
 
-class ReadOnlyForStaff(KnowledgeEditorPermissions):
-    """Rows only ingestion writes (chunks): nobody edits them by hand."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyForStaff(ReadOnlyAdminMixin, KnowledgeEditorPermissions):
+    """Rows only ingestion writes (chunks): staff view them, nobody edits them by hand."""
 
 
 def _chunk_counts():

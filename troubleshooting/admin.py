@@ -5,31 +5,21 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from core.admin import ReadOnlyAdminMixin
+
 from .models import FixCard, RunStep, StepStat, TroubleshootingRun
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Runs and statistics are written by the chat only; staff look, they do not edit."""
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class RunStepInline(admin.TabularInline):
+class RunStepInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RunStep
     extra = 0
     can_delete = False
     fields = ["number", "manual_order", "instruction", "safety_warning", "outcome", "note", "success_estimate", "page"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(TroubleshootingRun)

@@ -139,17 +139,10 @@ class ABPartsOperator:
 
 def make_abparts_operator(demo_user: demo.DemoUser) -> ABPartsOperator:
     """The local user + ABPartsAccount of a demo ABParts user (as seed_demo makes them) and a demo token."""
-    from abparts.services import abparts_account_sync, abparts_user_mirror
+    from abparts.services import demo_account_sync
     from assistant.auth.services import api_token_create
 
-    user = abparts_user_mirror(abparts_user_id=demo_user.id, username=demo_user.username)
-    account = abparts_account_sync(
-        user=user,
-        abparts_user_id=demo_user.id,
-        organization_id=demo_user.organization_id,
-        role=demo_user.role,
-        preferred_language=demo_user.preferred_language,
-    )
+    user, account = demo_account_sync(demo_user=demo_user)
     _, token = api_token_create(user=user, name="test")
     return ABPartsOperator(
         user=user,

@@ -6,7 +6,7 @@ import pytest
 
 from abparts.tests.fixtures import abparts_demo, abparts_operator, abparts_writer  # noqa: F401
 from assistant.tests.conftest import api, operator  # noqa: F401
-from troubleshooting.tests.fixtures import troubleshooting_manual  # noqa: F401
+from troubleshooting.tests.fixtures import session_id, troubleshooting_manual  # noqa: F401
 
 
 @pytest.fixture

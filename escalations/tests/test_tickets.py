@@ -28,23 +28,11 @@ from escalations.models import (
 )
 from escalations.selectors import expert_contacts_for
 from troubleshooting.models import RunStatus, TroubleshootingRun
+from troubleshooting.tests.fixtures import PUMP_STEPS
 
 from .helpers import answer, conversation, say
 
 pytestmark = pytest.mark.usefixtures("escalation_settings")
-
-PUMP_STEPS = [
-    "Check the water inlet filter and clean it (approx. 5 min).",
-    "Inspect the umbilical hose for leaks and kinks.",
-    "Check the nozzle set for wear and replace worn nozzles (approx. 15 min).",
-]
-
-
-@pytest.fixture
-def session_id(api, troubleshooting_manual):
-    response = api.post("/api/v1/sessions/", {"machine_model": "V4.0"}, content_type="application/json")
-    assert response.status_code == 201
-    return response.json()["id"]
 
 
 def escalate(session, user, **kwargs):

@@ -56,3 +56,39 @@ def troubleshooting_manual(db, settings, tmp_path):
     )
     assert document.status == "ready", document.error
     return document
+
+
+# The manual's first three steps of "Pump loses pressure", in the manual's order.
+PUMP_STEPS = [
+    "Check the water inlet filter and clean it (approx. 5 min).",
+    "Inspect the umbilical hose for leaks and kinks.",
+    "Check the nozzle set for wear and replace worn nozzles (approx. 15 min).",
+]
+
+
+@pytest.fixture
+def session_id(api, troubleshooting_manual):
+    """A V4.0 conversation of the `api` operator, with troubleshooting_manual ingested."""
+    response = api.post("/api/v1/sessions/", {"machine_model": "V4.0"}, content_type="application/json")
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def say(api, session_id, content, **extra) -> dict:
+    """Post an operator message through the chat API; the assistant's reply."""
+    response = api.post(
+        f"/api/v1/sessions/{session_id}/messages/", {"content": content, **extra}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def answer(api, session_id, step_id, outcome, **extra) -> dict:
+    """Answer a troubleshooting step through the step-feedback API; the assistant's reply."""
+    response = api.post(
+        f"/api/v1/sessions/{session_id}/steps/{step_id}/feedback/",
+        {"outcome": outcome, **extra},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()

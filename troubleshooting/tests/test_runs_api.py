@@ -2,42 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from assistant.models import ChatSession
 from assistant.phrases import phrase
 from troubleshooting.models import FixCard, RunStatus, StepStat, TroubleshootingRun
-
-PUMP_STEPS = [
-    "Check the water inlet filter and clean it (approx. 5 min).",
-    "Inspect the umbilical hose for leaks and kinks.",
-    "Check the nozzle set for wear and replace worn nozzles (approx. 15 min).",
-]
-
-
-@pytest.fixture
-def session_id(api, troubleshooting_manual):
-    response = api.post("/api/v1/sessions/", {"machine_model": "V4.0"}, content_type="application/json")
-    assert response.status_code == 201
-    return response.json()["id"]
-
-
-def say(api, session_id, content, **extra):
-    response = api.post(
-        f"/api/v1/sessions/{session_id}/messages/", {"content": content, **extra}, content_type="application/json"
-    )
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def answer(api, session_id, step_id, outcome, **extra):
-    response = api.post(
-        f"/api/v1/sessions/{session_id}/steps/{step_id}/feedback/",
-        {"outcome": outcome, **extra},
-        content_type="application/json",
-    )
-    assert response.status_code == 201, response.content
-    return response.json()
+from troubleshooting.tests.fixtures import PUMP_STEPS, answer, say
 
 
 def test_fault_starts_a_run_with_an_assessment_and_one_cited_step(api, session_id):
@@ -260,3 +228,19 @@ def test_a_note_with_the_outcome_is_kept_on_the_step_and_in_the_transcript(api, 
     assert RunStep.objects.get(pk=second["id"]).note == ""
     detail = api.get(f"/api/v1/sessions/{session_id}/").json()
     assert [m["content"] for m in detail["messages"] if m["role"] == "user"][-1] == phrase("outcome_skipped", "en")
+
+
+def test_bad_step_feedback_bodies_are_clear_400s_and_change_nothing(api, session_id):
+    step = say(api, session_id, "The pump loses pressure while cleaning the net", language="en")["step"]
+    url = f"/api/v1/sessions/{session_id}/steps/{step['id']}/feedback/"
+    for body, content_type in [
+        ("{not json", "application/json"),
+        ('{"outcome": ["worked"]}', "application/json"),
+        ('{"outcome": "worked", "note": "' + "x" * 2001 + '"}', "application/json"),
+    ]:
+        response = api.post(url, body, content_type=content_type)
+        assert response.status_code == 400, response.content
+        assert response.json()["error"]["code"]
+    from troubleshooting.models import RunStep
+
+    assert RunStep.objects.get(pk=step["id"]).outcome == ""  # still waiting for a real answer
