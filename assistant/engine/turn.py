@@ -219,6 +219,7 @@ def _generate_with_llm(
 ):
     """Stream from the LLM chain; returns (text, model, (prompt, completion), llm_ms) or None to fall back."""
     history = memory.recent_history(session, before_seq=user_message.seq)
+    machine_context = machine_prompt_text(session, language)
     request = ChatRequest(
         messages=build_messages(
             grounding=grounding,
@@ -226,7 +227,7 @@ def _generate_with_llm(
             user_text=user_message.content,
             history=history,
             summary=session.summary,
-            machine_context=machine_prompt_text(session, language),
+            machine_context=machine_context,
             task=task,
         ),
         language=language,
@@ -247,7 +248,7 @@ def _generate_with_llm(
             elif isinstance(event, StreamDone):
                 result = event.result
                 text = "".join(pieces).strip()
-                problem = _reply_problem(text, grounding, user_message.content)
+                problem = _reply_problem(text, grounding, user_message.content, machine_context)
                 if problem:
                     logger.warning("LLM reply rejected (%s); answering from the manual", problem)
                     yield {"event": "reset"}
@@ -265,12 +266,13 @@ def _generate_with_llm(
     return None
 
 
-def _reply_problem(text: str, grounding: Grounding, user_text: str) -> str | None:
+def _reply_problem(text: str, grounding: Grounding, user_text: str, machine_context: str = "") -> str | None:
     if not text:
         return "empty reply"
     if RULES_FINGERPRINT in text:
         return "reply leaks the system rules"
-    invented = ungrounded_numbers(text, grounding.source_text(), user_text)
+    # The machine's own facts (hours, service dates) were in the prompt: quoting them is not inventing.
+    invented = ungrounded_numbers(text, grounding.source_text(), user_text, machine_context)
     if invented:
         return f"numbers not in the sources: {sorted(invented)[:5]}"
     return None

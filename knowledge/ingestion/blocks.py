@@ -7,6 +7,13 @@ Heading detection is deliberately conservative, because a step wrongly taken for
 a procedure in two. A numbered line is a heading only when it reads like a title (short, no final
 full stop, capitalised) and its number continues the section numbering rather than the list
 numbering around it: "4. Lower the boost pump ..." after step 3 is step 4, not section 4.
+
+A long heading may wrap onto a second line ("5. TN-50-02 (V5.0) – New distance sensor cover for
+thin" / "and knotless nets"). The two lines are one heading when the first is long enough to have
+wrapped, the second is no longer than the first, is not itself a step, warning or table row, is not
+a hanging indent (the text column of a wrapped step), and is followed by a blank line, and when the
+joined title still reads like a title (a wrapped step is a sentence: it ends with a full stop or
+runs past the title length).
 """
 
 from __future__ import annotations
@@ -60,6 +67,16 @@ _TERMINAL = (".", "!", "?", ":", ";", "؟", "。", "…")
 _TOC_TAIL_RE = re.compile(r"(?:\.{3,}|…)\s*\d*$")
 _MAX_HEADING_WORDS = 12
 _MAX_HEADING_CHARS = 100
+# A heading long enough to wrap may run a little past the one-line limits, not past these.
+_MAX_WRAPPED_HEADING_WORDS = 16
+_MAX_WRAPPED_HEADING_CHARS = 150
+# A heading line shorter than this share of the page's longest line did not wrap: the line under
+# it is a subtitle or the first line of text. (Headings are set larger, so a wrapped heading line
+# holds fewer characters than a body line: about 0.6 of it in the dev-eval bulletins.)
+_WRAP_MIN_SHARE = 0.4
+# A continuation indented this much deeper than the numbered line is a hanging indent: the text
+# column of a wrapped step, not the second line of a heading.
+_HANGING_INDENT = 3
 
 
 @dataclass
@@ -92,6 +109,11 @@ class _Line:
     next_text: str
     page_first: bool
     layout: bool
+    # The line after this one when no blank line separates them (a possible heading wrap), with
+    # its indentation and whether a blank line follows it; the line after that one, if any.
+    wrap_raw: str = ""
+    wrap_before_blank: bool = False
+    after_wrap_text: str = ""
 
 
 class BlockParser:
@@ -111,34 +133,49 @@ class BlockParser:
         self._top_title = ""
         self._last_item: int | None = None  # number of the latest numbered step in this section
         self._width = 0  # longest line of the current page, for plain-text paragraph ends
+        self._skip = 0  # lines already consumed as the second line of a wrapped heading
 
     # -- public -------------------------------------------------------------------------------
     def feed(self, page: PageText) -> list[Block]:
         self._page = page.number
+        self._skip = 0
         lines = page.text.split("\n")
         nonblank = [i for i, raw in enumerate(lines) if raw.strip()]
         self._width = max((len(lines[i].strip()) for i in nonblank), default=0)
         after_blank = True
+        texts = {i: self._text(lines[i], page.layout) for i in nonblank}
         for pos, i in enumerate(nonblank):
             raw = lines[i]
             nxt = nonblank[pos + 1] if pos + 1 < len(nonblank) else None
-            text = " ".join(raw.split())
-            if not page.layout and _RTL_RE.search(text):
-                text = _rotate_rtl_marker(text)
+            after_nxt = nonblank[pos + 2] if pos + 2 < len(nonblank) else None
+            wrapped = nxt is not None and nxt == i + 1
             line = _Line(
                 raw=raw,
-                text=text,
+                text=texts[i],
                 indent=len(raw) - len(raw.lstrip()),
                 after_blank=after_blank or (i > 0 and not lines[i - 1].strip()),
                 before_blank=nxt is None or nxt != i + 1,
-                next_text=" ".join(lines[nxt].split()) if nxt is not None else "",
+                next_text=texts[nxt] if nxt is not None else "",
                 page_first=pos == 0,
                 layout=page.layout,
+                wrap_raw=lines[nxt] if wrapped else "",
+                wrap_before_blank=wrapped and (after_nxt is None or after_nxt != nxt + 1),
+                after_wrap_text=texts[after_nxt] if after_nxt is not None else "",
             )
             after_blank = False
+            if self._skip:
+                self._skip -= 1
+                continue
             self._line(line)
         out, self._out = self._out, []
         return out
+
+    @staticmethod
+    def _text(raw: str, layout: bool) -> str:
+        text = " ".join(raw.split())
+        if not layout and _RTL_RE.search(text):
+            text = _rotate_rtl_marker(text)
+        return text
 
     def close_open(self) -> list[Block]:
         """Close the block being built (used where a page break must end a block)."""
@@ -235,7 +272,8 @@ class BlockParser:
         table = block.table
         if is_gapped(line.raw):
             if line.page_first and table.lines and " ".join(table.lines[0].split()) == line.text:
-                block.page_end = self._page  # a header row repeated on the next page
+                table.continue_on_new_page(line.raw)  # a header row repeated on the next page
+                block.page_end = self._page
                 return True
             table.add(line.raw, after_blank=line.after_blank)
             block.page_end = self._page
@@ -284,9 +322,24 @@ class BlockParser:
             return None
         if line.layout and is_gapped(line.raw):
             return None  # a contents line ("2. Layout      3") or a table row
+        wrap = _heading_wrap(line, title, page_width=self._width)
+        if wrap is not None:
+            title = f"{title} {wrap}"
+            # The heading ends after its second line: what follows it is the line after that.
+            next_text, before_blank = line.after_wrap_text, True
+        else:
+            next_text, before_blank = line.next_text, line.before_blank
+        heading = self._accept_numbered(line, number, parts, title, next_text, before_blank)
+        if heading is not None and wrap is not None:
+            self._skip = 1
+        return heading
+
+    def _accept_numbered(
+        self, line: _Line, number: str, parts: list[int], title: str, next_text: str, before_blank: bool
+    ) -> Block | str | None:
         n = parts[-1]
         # "1. Remove the cover" followed by "2. ..." is a list, whatever the numbers say.
-        following = _LIST_RE.match(line.next_text)
+        following = _LIST_RE.match(next_text)
         if following and ascii_digits(following["num"]) == str(n + 1):
             return None
         if len(parts) > 1:
@@ -298,7 +351,7 @@ class BlockParser:
         in_sequence = self._top is None or n == self._top + 1
         continues_list = self._last_item is not None and n == self._last_item + 1
         # Blank lines around the line: a heading stands apart, steps usually follow one another.
-        standalone = line.after_blank and line.before_blank
+        standalone = line.after_blank and before_blank
         if continues_list and not (in_sequence and standalone):
             return None
         gap_ok = self._top is not None and self._top < n <= self._top + 3 and standalone
@@ -395,9 +448,9 @@ def _after_marker(raw: str) -> str:
     return re.sub(r"^\s*\S+\s+", "", raw, count=1)
 
 
-def _title_like(title: str) -> bool:
+def _title_like(title: str, *, max_words: int = _MAX_HEADING_WORDS, max_chars: int = _MAX_HEADING_CHARS) -> bool:
     words = title.split()
-    if not 1 <= len(words) <= _MAX_HEADING_WORDS or len(title) > _MAX_HEADING_CHARS:
+    if not 1 <= len(words) <= max_words or len(title) > max_chars:
         return False
     if title.endswith((".", ",", ";", ":", "·")) or _TOC_TAIL_RE.search(title) or "   " in title:
         return False
@@ -406,6 +459,39 @@ def _title_like(title: str) -> bool:
         return False
     # In cased scripts a title starts with a capital; Arabic has no case.
     return first.upper() == first.lower() or first.isupper()
+
+
+def _heading_wrap(line: _Line, title: str, *, page_width: int) -> str | None:
+    """The second line of a numbered heading that wraps, or None when the heading is one line."""
+    if not line.wrap_raw or not line.wrap_before_blank:
+        return None
+    wrap = " ".join(line.wrap_raw.split())
+    first = " ".join(line.raw.split())
+    if len(first) < _WRAP_MIN_SHARE * page_width or len(wrap) > len(first) or warning_label(wrap) is not None:
+        return None
+    if _LIST_RE.match(wrap) or _BULLET_RE.match(wrap) or _NUMBERED_HEADING_RE.match(wrap):
+        return None
+    if line.layout and (is_gapped(line.wrap_raw) or _hanging(line)):
+        return None
+    joined = f"{title} {wrap}"
+    if not _title_like(joined, max_words=_MAX_WRAPPED_HEADING_WORDS, max_chars=_MAX_WRAPPED_HEADING_CHARS):
+        return None
+    return wrap
+
+
+def _hanging(line: _Line) -> bool:
+    """The second line starts in a text column right of the number: a wrapped step's indent.
+
+    Right-to-left and centred lines are exempt: their indentation follows their length.
+    """
+    if _RTL_RE.search(line.raw):
+        return False
+    indent = len(line.wrap_raw) - len(line.wrap_raw.lstrip())
+    if indent < line.indent + _HANGING_INDENT:
+        return False
+    centre = line.indent + len(line.raw.strip()) / 2
+    wrap_centre = indent + len(line.wrap_raw.strip()) / 2
+    return abs(centre - wrap_centre) > _HANGING_INDENT
 
 
 def _join_lines(lines: list[str]) -> str:

@@ -1,9 +1,11 @@
 """PDF pages as text, one page at a time, with pypdf.
 
 Layout mode is used because it keeps what the chunker needs and plain mode loses: blank lines
-between paragraphs and column gaps inside tables. Right-to-left pages are the exception: layout
-mode emits them in visual (reversed) order, so they are re-extracted in plain mode, which
-reorders Arabic into logical order.
+between paragraphs and column gaps inside tables. Layout mode emits right-to-left lines in visual
+(reversed) order; `rtl.logical_layout_text` turns them back into logical order, with the page's
+plain-mode text as the lexicon that repairs lam-alef ligatures. Plain mode alone is only the
+fallback when layout extraction fails: it reorders Arabic but moves numbers and Latin codes to the
+wrong end of the line and loses blank lines and table columns.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from .base import DEFAULT_LIMITS, DocumentKind, ExtractionLimits, PageText, checked_size
 from .errors import DocumentRejected, RejectCode
+from .rtl import has_rtl, logical_layout_text
 from .sniff import check_content_matches
 
 logger = logging.getLogger(__name__)
@@ -36,7 +39,6 @@ def _traceback_wanted() -> bool:
 # handler; with this one they go wherever the project's logging config sends them (or nowhere).
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
-_RTL_RE = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _BLANK_RUN_RE = re.compile(r"\n{3,}")
 # pypdf's own failures on hostile input are not limited to its PyPdfError hierarchy: malformed
 # objects surface as KeyError, TypeError, struct.error, deep nesting as RecursionError, and so on.
@@ -150,17 +152,23 @@ def _page_text(reader: PdfReader, index: int, limits: ExtractionLimits) -> tuple
         # Layout mode is the less battle-tested code path in pypdf; plain mode often still works.
         logger.info("pdf page %d: layout extraction failed, using plain mode", index + 1, exc_info=_traceback_wanted())
         layout = False
-    if not layout or _RTL_RE.search(text) or not text.strip():
-        try:
-            text, layout = page.extract_text(), False
-        except _PARSER_FAILURES:
-            # One unreadable page does not sink a 200-page manual; it is logged and left empty.
-            logger.warning("pdf page %d: text extraction failed", index + 1, exc_info=_traceback_wanted())
-            text = ""
+    if layout and has_rtl(text):
+        text = logical_layout_text(text, _plain_text(page, index))
+    elif not layout or not text.strip():
+        text, layout = _plain_text(page, index), False
     if len(text) > limits.max_page_chars:
         logger.warning("pdf page %d: %d characters, cut to %d", index + 1, len(text), limits.max_page_chars)
         text = text[: limits.max_page_chars]
     return _tidy(text), layout
+
+
+def _plain_text(page: PageObject, index: int) -> str:
+    try:
+        return page.extract_text()
+    except _PARSER_FAILURES:
+        # One unreadable page does not sink a 200-page manual; it is logged and left empty.
+        logger.warning("pdf page %d: text extraction failed", index + 1, exc_info=_traceback_wanted())
+        return ""
 
 
 def _tidy(text: str) -> str:

@@ -1,9 +1,13 @@
-"""Troubleshooting procedures drafted from chunks: a fault section with numbered steps.
+"""Troubleshooting procedures drafted from chunks: every section with a numbered step list.
 
-A section qualifies when its heading names a fault ("Rotor does not turn", "Fallos del filtro")
-or its description cites fault codes (P-206, E-12), and it has a numbered step list. Each step
-keeps its instruction verbatim and gets the section's safety warnings, an expected outcome and
-estimated minutes when the text states them.
+Any section with at least two numbered steps is a procedure, whatever its heading says: a fault
+report is answered as often by a start-up sequence, a stopping or lay-up routine, a trim or
+cleaning-pattern section or a bulletin's retrofit steps as by a section titled after a fault, and
+a section left out here can never be reached from a fault report. (An earlier rule kept only
+headings that named a fault or sections citing fault codes; the Procedure model has no field for
+that classification, so none is kept.) Each step keeps its instruction verbatim and gets the
+section's safety warnings, an expected outcome and estimated minutes when the text states them;
+the fault codes the description cites stay on the draft.
 
 Manual text is data: it is parsed into fields and stored, never interpreted as instructions to
 this system, whatever it says.
@@ -16,16 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .chunking import PATH_SEPARATOR, Chunk
-from .lexicon import (
-    CODE_HEADERS,
-    CONDITIONAL_STARTS,
-    MINUTE_UNITS,
-    OUTCOME_CUES,
-    SAFETY_STARTS,
-    SYMPTOM_STEMS,
-    SYMPTOM_WORDS,
-    fold,
-)
+from .lexicon import CONDITIONAL_STARTS, MINUTE_UNITS, OUTCOME_CUES, SAFETY_STARTS, fold
 
 _STEP_RE = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<text>\S.*)$")
 _WARNING_RE = re.compile(r"^⚠\s*(?P<label>[^:]+?)\s*(?::\s*(?P<text>.*))?$")
@@ -37,13 +32,6 @@ _MINUTES_RE = re.compile(
 )
 # Clauses, not just sentences: "Turn the rotor by hand: it should move evenly." holds an outcome.
 _CLAUSE_RE = re.compile(r"(?:[^.!?;:؟]|[.:](?=\S))+(?:[.!?;:؟]+|$)")
-_SYMPTOM_RE = re.compile(
-    r"(?<!\w)(?:"
-    + "|".join(re.escape(stem) for stem in SYMPTOM_STEMS)
-    + r")|(?<!\w)(?:"
-    + "|".join(re.escape(word) for word in SYMPTOM_WORDS)
-    + r")(?!\w)"
-)
 _MAX_SYMPTOM_CHARS = 500
 _MIN_STEPS = 2
 
@@ -112,9 +100,6 @@ def procedure_from_chunks(chunks: list[Chunk], *, language: str | None = None) -
     title = _HEADING_NUMBER_RE.sub("", section.split(PATH_SEPARATOR)[-1]).strip()
     description = " ".join(parsed.paragraphs + parsed.warnings_before)
     codes = tuple(dict.fromkeys(_FAULT_CODE_RE.findall(description)))
-    code_table = any(fold(h).strip() in CODE_HEADERS for h in parsed.table_headers)
-    if not (_SYMPTOM_RE.search(fold(title)) or codes or code_table):
-        return None
     steps = _steps(parsed, language)
     symptom = parsed.paragraphs[0] if parsed.paragraphs else title
     return ProcedureDraft(

@@ -36,11 +36,19 @@ class LayoutTable:
     # Index into `lines` where a blank line preceded the line: fpdf2, Word and most generators pad
     # rows, so blank lines separate rows and lines in between are wrapped cell text.
     breaks: set[int] = field(default_factory=set)
+    # Index into `lines` where the table continues on a new page, with the header line repeated
+    # there: layout positions are computed per page, so each page's part has its own columns.
+    parts: dict[int, str] = field(default_factory=dict)
 
     def add(self, raw: str, *, after_blank: bool) -> None:
         if after_blank and self.lines:
             self.breaks.add(len(self.lines))
         self.lines.append(raw)
+
+    def continue_on_new_page(self, header: str) -> None:
+        """The header row repeated at the top of the next page: not a row, but that page's columns."""
+        self.parts[len(self.lines)] = header
+        self.breaks.add(len(self.lines))
 
     @property
     def first_column_width(self) -> int:
@@ -59,33 +67,65 @@ class LayoutTable:
         return any(b - a <= _COLUMN_TOLERANCE for a, b in itertools.pairwise(starts))
 
     def rows(self) -> list[list[str]]:
-        columns = self._columns()
         grid: list[list[list[str]]] = []
-        for index, raw in enumerate(self.lines):
-            cells: list[list[str]] = [[] for _ in columns]
-            for start, text in _segments(raw):
-                cells[_column_of(start, columns)].append(text)
-            starts_row = not grid or (index in self.breaks if self.breaks else bool(cells[0]))
-            if starts_row:
-                grid.append(cells)
-            else:
-                for target, extra in zip(grid[-1], cells, strict=True):
-                    target.extend(extra)
-        return [[" ".join(parts) for parts in row] for row in grid]
+        for first, lines, header in self._parts():
+            columns = _columns([header, *lines] if header else lines)
+            for offset, raw in enumerate(lines):
+                index = first + offset
+                segments = _segments(raw)
+                cells: list[list[str]] = [[] for _ in columns]
+                if len(segments) == len(columns):
+                    # A full row: its cells are the columns in order, wherever the positions of
+                    # right-aligned or mirrored (right-to-left) text put them.
+                    for cell, (_start, text) in zip(cells, segments, strict=True):
+                        cell.append(text)
+                else:
+                    for start, text in segments:
+                        cells[_column_of(start, start + len(text), columns)].append(text)
+                starts_row = not grid or (index in self.breaks if self.breaks else bool(cells[0]))
+                if starts_row:
+                    grid.append(cells)
+                else:
+                    for target, extra in zip(grid[-1], cells, strict=False):
+                        target.extend(extra)
+        width = max((len(row) for row in grid), default=0)
+        return [[" ".join(parts) for parts in row] + [""] * (width - len(row)) for row in grid]
 
     def as_prose(self) -> list[str]:
         return [" ".join(raw.split()) for raw in self.lines]
 
-    def _columns(self) -> list[int]:
-        # The line with the most cells (usually the header) defines the columns.
-        widest = max((_segments(line) for line in self.lines), key=len)
-        return [start for start, _text in widest] or [0]
+    def _parts(self) -> list[tuple[int, list[str], str]]:
+        """(index of the first line, lines, repeated header or "") for each page of the table."""
+        bounds = [0, *sorted(self.parts), len(self.lines)]
+        return [
+            (start, self.lines[start:end], self.parts.get(start, ""))
+            for start, end in itertools.pairwise(bounds)
+            if end > start
+        ]
 
 
-def _column_of(start: int, columns: list[int]) -> int:
+def _columns(lines: list[str]) -> list[tuple[int, int]]:
+    """Column extents (first start, last end) over the lines that have a cell in every column."""
+    segmented = [_segments(line) for line in lines]
+    count = max((len(segments) for segments in segmented), default=0)
+    if count == 0:
+        return [(0, 0)]
+    full = [segments for segments in segmented if len(segments) == count]
+    return [
+        (min(segments[i][0] for segments in full), max(segments[i][0] + len(segments[i][1]) for segments in full))
+        for i in range(count)
+    ]
+
+
+def _column_of(start: int, end: int, columns: list[tuple[int, int]]) -> int:
+    """The column a wrapped cell's text belongs to: the one it overlaps most, else by its start."""
+    overlaps = [min(end, right) - max(start, left) for left, right in columns]
+    best = max(range(len(columns)), key=lambda i: overlaps[i])
+    if overlaps[best] > 0:
+        return best
     best = 0
-    for i, column in enumerate(columns):
-        if column <= start + _COLUMN_TOLERANCE:
+    for i, (left, _right) in enumerate(columns):
+        if left <= start + _COLUMN_TOLERANCE:
             best = i
     return best
 
