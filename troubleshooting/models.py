@@ -113,13 +113,23 @@ class RunStep(models.Model):
 
 
 class StepStat(models.Model):
-    """What operators reported for one step on one machine model: the data the learned order uses."""
+    """What operators reported for one step on one machine model: the data the learned order uses.
+
+    `fixes`/`cases` order the steps (troubleshooting/ordering.py); `successes`/`tries` are the
+    "worked when tried" rate the widget shows, which is biased by the order and so does not rank.
+    """
 
     step_key = models.CharField(max_length=40)
     machine_model = models.CharField(max_length=16, blank=True)  # "" = machine model unknown
     tries = models.FloatField(default=0.0)
     # `worked` counts 1, `partially_worked` 0.5; `skipped` is neither a try nor a success.
     successes = models.FloatField(default=0.0)
+    # Runs in which this step was the fix: `worked` 1, `partially_worked` 0.5, and an escalated run
+    # that never reached the step its estimated share of one fix.
+    fixes = models.FloatField(default=0.0)
+    # Runs that told whether this step was the fix: every answer but `skipped`, every run resolved at
+    # another step (tried or not, this step was not the fix), every escalated run that never reached it.
+    cases = models.FloatField(default=0.0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -128,7 +138,7 @@ class StepStat(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.step_key[:8]}/{self.machine_model or '-'}: {self.successes}/{self.tries}"
+        return f"{self.step_key[:8]}/{self.machine_model or '-'}: fix {self.fixes:g}/{self.cases:g}"
 
 
 class FixCard(models.Model):

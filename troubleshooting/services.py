@@ -17,7 +17,16 @@ from knowledge.models import ProcedureStep
 from .matching import ProcedureMatch
 from .metrics import RUNS_ENDED, RUNS_STARTED, STEP_OUTCOMES
 from .models import EndReason, FixCard, Outcome, RunStatus, RunStep, StepStat, TroubleshootingRun
-from .ordering import observed_success_rate, outcome_weights, rank_steps, step_key
+from .ordering import (
+    RULED_OUT,
+    RankedStep,
+    StepCounts,
+    observed_success_rate,
+    outcome_counts,
+    rank_steps,
+    step_key,
+    unreached_credit,
+)
 
 
 class StepNotCurrent(Exception):
@@ -99,11 +108,11 @@ def run_record_outcome(*, run_step: RunStep, outcome: str, note: str = "") -> Ou
     now = timezone.now()
     step.outcome, step.note, step.answered_at = outcome, note.strip()[:2000], now
     step.save(update_fields=["outcome", "note", "answered_at"])
-    _learn(step.step_key, run.machine_model, outcome)
 
     if outcome in (Outcome.DIDNT_WORK, Outcome.UNSAFE):
         run.failed_steps += 1
     end_reason = _end_reason(run, outcome)
+    _learn(run, answered=step, outcome=outcome, end_reason=end_reason)
     next_step = None
     if end_reason is None:
         next_step = _next_step(run, after=step, outcome=outcome)
@@ -193,7 +202,7 @@ def _next_step(run: TroubleshootingRun, *, after: RunStep, outcome: str) -> RunS
     return _present(run, by_id[choice.step_id], number=after.number + 1, ranked=choice, procedure=procedure)
 
 
-def _present(run, step: ProcedureStep, *, number: int, ranked, procedure) -> RunStep:
+def _present(run, step: ProcedureStep, *, number: int, ranked: RankedStep, procedure) -> RunStep:
     document = procedure.document
     return RunStep.objects.create(
         run=run,
@@ -209,31 +218,76 @@ def _present(run, step: ProcedureStep, *, number: int, ranked, procedure) -> Run
         document_title=document.title[:300] if document else "",
         page=step.source_page or procedure.source_page,
         success_estimate=round(ranked.estimate, 4),
-        success_rate=observed_success_rate(ranked.successes, ranked.tries),
+        success_rate=observed_success_rate(ranked.counts.successes, ranked.counts.tries),
     )
 
 
-def _stats(machine_model: str, keys: list[str]) -> dict[str, tuple[float, float]]:
+def _stats(machine_model: str, keys: list[str]) -> dict[str, StepCounts]:
     rows = StepStat.objects.filter(machine_model=machine_model or "", step_key__in=keys)
-    return {row.step_key: (row.successes, row.tries) for row in rows}
+    return {row.step_key: StepCounts(row.tries, row.successes, row.fixes, row.cases) for row in rows}
 
 
-def _learn(key: str, machine_model: str, outcome: str) -> None:
-    weights = outcome_weights(outcome)
-    if weights is None:
+def _learn(run: TroubleshootingRun, *, answered: RunStep, outcome: str, end_reason: str | None) -> None:
+    """What an answer teaches: about the answered step, and, when it ends the run, about the others.
+
+    docs/troubleshooting.md "The learned order": a resolved run rules out every other step of the
+    procedure (one fix per case), an escalated run credits the steps it never reached.
+    """
+    counts = outcome_counts(outcome)
+    learned = {answered.step_key: counts} if counts else {}
+    if end_reason in (EndReason.WORKED, EndReason.STEPS_EXCEEDED):
+        shown = list(RunStep.objects.filter(run=run).values_list("procedure_step_id", "step_key", "outcome"))
+        keyed = _procedure_keys(run)
+        if end_reason == EndReason.WORKED:
+            # Steps answered before already counted their case; skipped and never-shown ones have not.
+            counted = {key for _, key, answer in shown if outcome_counts(answer)}
+            for key in {key for _, key in keyed} | {key for _, key, _ in shown}:
+                if key not in counted:
+                    learned[key] = learned.get(key, StepCounts()) + RULED_OUT
+        else:
+            ranked = rank_steps(keyed, _stats(run.machine_model, [key for _, key in keyed]))
+            # A skipped step is not credited: it was offered, and an operator who cannot do it would
+            # otherwise see it first in every run, skip it, and credit it again.
+            unreached = {step_id for step_id, _ in keyed} - {step_id for step_id, _, _ in shown}
+            for key, credit in unreached_credit(ranked, unreached).items():
+                learned[key] = learned.get(key, StepCounts()) + credit
+    _stats_add(run.machine_model, learned)
+
+
+def _procedure_keys(run: TroubleshootingRun) -> list[tuple[int, str]]:
+    """(step id, step_key) of the run's procedure in manual order; none when it was deleted under the run."""
+    if run.procedure is None:
+        return []
+    steps = ProcedureStep.objects.filter(procedure=run.procedure).order_by("order").values_list("id", "instruction")
+    return [(step_id, step_key(run.procedure.title, instruction)) for step_id, instruction in steps]
+
+
+def _stats_add(machine_model: str, learned: dict[str, StepCounts]) -> None:
+    """The one write path of the statistics: add `learned` to the rows of `machine_model`, in one upsert."""
+    if not learned:
         return
-    success, tries = weights
-    # One upsert that adds in the database: two runs answering the same step at once both count,
-    # and the first answer for a step creates its row (no get-then-update race, one round trip).
+    table = StepStat._meta.db_table
+    # Sorted keys: two runs ending at once lock their rows in the same order (no deadlock). Adding in
+    # the database (not get-then-update) makes concurrent answers for the same step both count, and
+    # the first answer for a step creates its row, in one round trip.
+    rows = sorted(learned.items())
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, now())"] * len(rows))
+    params = [
+        value
+        for key, counts in rows
+        for value in (key, machine_model or "", counts.tries, counts.successes, counts.fixes, counts.cases)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""INSERT INTO {StepStat._meta.db_table} (step_key, machine_model, tries, successes, updated_at)
-                VALUES (%s, %s, %s, %s, now())
+            f"""INSERT INTO {table} (step_key, machine_model, tries, successes, fixes, cases, updated_at)
+                VALUES {values}
                 ON CONFLICT (step_key, machine_model) DO UPDATE
-                SET tries = {StepStat._meta.db_table}.tries + EXCLUDED.tries,
-                    successes = {StepStat._meta.db_table}.successes + EXCLUDED.successes,
+                SET tries = {table}.tries + EXCLUDED.tries,
+                    successes = {table}.successes + EXCLUDED.successes,
+                    fixes = {table}.fixes + EXCLUDED.fixes,
+                    cases = {table}.cases + EXCLUDED.cases,
                     updated_at = EXCLUDED.updated_at""",
-            [key, machine_model or "", tries, success],
+            params,
         )
 
 

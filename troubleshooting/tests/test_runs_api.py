@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.models import ChatSession
 from assistant.phrases import phrase
 from troubleshooting.models import FixCard, RunStatus, StepStat, TroubleshootingRun
+from troubleshooting.ordering import step_key
 from troubleshooting.tests.fixtures import PUMP_STEPS, answer, say
 
 
@@ -37,8 +38,11 @@ def test_worked_at_step_one_resolves_and_the_fix_can_be_saved(api, session_id, o
     run = TroubleshootingRun.objects.get(session_id=session_id)
     assert (run.status, run.end_reason) == (RunStatus.RESOLVED, "worked")
     assert ChatSession.objects.get(pk=session_id).status == "resolved"
-    stat = StepStat.objects.get(machine_model="V4.0")
-    assert (stat.successes, stat.tries) == (1.0, 1.0)
+    stat = StepStat.objects.get(machine_model="V4.0", step_key=step_key("Pump loses pressure", PUMP_STEPS[0]))
+    assert (stat.successes, stat.tries, stat.fixes, stat.cases) == (1.0, 1.0, 1.0, 1.0)
+    # One fix per case: the other five steps were not it, although none of them was shown.
+    others = StepStat.objects.filter(machine_model="V4.0").exclude(pk=stat.pk)
+    assert sorted(others.values_list("tries", "fixes", "cases")) == [(0.0, 0.0, 1.0)] * 5
 
     response = api.post(
         f"/api/v1/sessions/{session_id}/resolve/",
