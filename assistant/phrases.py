@@ -110,6 +110,10 @@ _CATALOG: dict[str, Phrase | Promise] = {
         "Thank you. Your fix has been saved and will be checked by an expert before other operators see it."
     ),
     # --- escalation ---------------------------------------------------------------------------------
+    "no_procedure": _("The manuals have no step-by-step procedure for this fault."),
+    "low_confidence_offer": _(
+        "I am not sure this procedure matches your problem. If it does not, I can pass it to a human expert."
+    ),
     "offer_escalation": _(
         "Would you like me to pass this to a human expert? They will receive the whole conversation."
     ),

@@ -1,13 +1,15 @@
 """Retrieval evaluation on a queries.jsonl file (format of shared/dev-eval/README.md).
 
 A result is a hit when its file name equals a gold file and its page span contains a gold page.
-recall@5 and MRR@10 are over answerable queries; abstention is scored separately: the share of
-`no_answer` queries abstained on, and the false-abstention share of answerable ones.
+recall@5, MRR@10 and precision@1 (the first result answers: what the offline responder quotes) are
+over answerable queries; abstention is scored separately: the share of `no_answer` queries
+abstained on, and the false-abstention share of answerable ones.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +87,16 @@ def evaluate(queries: list[dict], *, mode: str = "hybrid") -> list[QueryOutcome]
     return outcomes
 
 
+def half_of(query_id: str) -> str | None:
+    """The hold-out half of a query: "tuning" for an odd id number (d001, d003 ...), "reporting" for an
+    even one. Ranking constants are tuned on the tuning half only; both halves are reported
+    (docs/knowledge.md). None when the id carries no number."""
+    digits = re.sub(r"\D", "", query_id)
+    if not digits:
+        return None
+    return "tuning" if int(digits) % 2 else "reporting"
+
+
 def summarize(outcomes: list[QueryOutcome]) -> dict:
     def block(items: list[QueryOutcome]) -> dict:
         answerable = [o for o in items if o.answerable]
@@ -95,20 +107,26 @@ def summarize(outcomes: list[QueryOutcome]) -> dict:
                 sum(1 for o in answerable if o.first_hit_rank and o.first_hit_rank <= 5), len(answerable)
             ),
             "mrr@10": _ratio(sum(1 / o.first_hit_rank for o in answerable if o.first_hit_rank), len(answerable)),
+            # The offline responder quotes the first result: how often that is an answering section.
+            "p@1": _ratio(sum(1 for o in answerable if o.first_hit_rank == 1), len(answerable)),
             "abstain_no_answer": _ratio(sum(o.abstained for o in unanswerable), len(unanswerable)),
             "false_abstention": _ratio(sum(o.abstained for o in answerable), len(answerable)),
         }
 
     by_language: dict[str, list] = defaultdict(list)
     by_type: dict[str, list] = defaultdict(list)
+    by_half: dict[str, list] = defaultdict(list)
     for outcome in outcomes:
         by_language[outcome.language].append(outcome)
         by_type[outcome.type].append(outcome)
+        if (half := half_of(outcome.id)) is not None:
+            by_half[half].append(outcome)
     latencies = sorted(o.took_ms for o in outcomes)
     return {
         "overall": block(outcomes),
         "by_language": {lang: block(items) for lang, items in sorted(by_language.items())},
         "by_type": {kind: block(items) for kind, items in sorted(by_type.items())},
+        "by_half": {half: block(items) for half, items in sorted(by_half.items())},
         "latency_ms": {
             "p50": latencies[len(latencies) // 2] if latencies else None,
             "p95": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from .glossary import glossary
 from .ingestion.lexicon import fold
 from .languages import ts_config
 
@@ -62,6 +63,52 @@ def index_chunks(chunks: list, embedder) -> None:
     """Everything search needs besides the chunk's own embedding, for freshly inserted chunks."""
     index_full_text([c.id for c in chunks], [(c.language, c.section, c.text) for c in chunks])
     index_row_vectors(chunks, embedder)
+    index_concepts(chunks)
+
+
+def chunk_concepts(language: str, section: str, text: str) -> dict[str, int]:
+    """The glossary concepts a chunk names, with counts (its heading counts like its text)."""
+    return glossary().concept_counts(f"{section}\n{text}", language)
+
+
+def index_concepts(chunks: list) -> None:
+    """Store the glossary concepts of saved Chunk rows (no embedding: milliseconds per chunk)."""
+    from .models import Chunk
+
+    version = glossary().version
+    for chunk in chunks:
+        chunk.concepts = chunk_concepts(chunk.language, chunk.section, chunk.text)
+        chunk.concepts_version = version
+    Chunk.objects.bulk_update(chunks, ["concepts", "concepts_version"], batch_size=500)
+
+
+def refresh_concepts(*, batch_size: int = 500) -> int:
+    """Re-annotate chunks whose concepts come from another glossary version; returns how many.
+
+    Run after the glossary data changes (a deploy): `manage.py reindex_concepts` and the beat task
+    `knowledge.refresh_concepts` call it; search uses whatever is stored meanwhile.
+    """
+    from .models import Chunk
+
+    version = glossary().version
+    done = 0
+    while True:
+        stale = list(
+            Chunk.objects.exclude(concepts_version=version)
+            .only("id", "language", "section", "text")
+            .order_by("id")[:batch_size]
+        )
+        if not stale:
+            if done:
+                # The search profile (concept statistics) is keyed on IndexState: rebuild it.
+                from django.utils import timezone
+
+                from .models import IndexState
+
+                IndexState.objects.update(updated_at=timezone.now())
+            return done
+        index_concepts(stale)
+        done += len(stale)
 
 
 def index_row_vectors(chunks: list, embedder) -> int:

@@ -114,6 +114,11 @@ class Chunk(models.Model):
     embedding_next = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     # to_tsvector(<chunk language's configuration>, section + text) || to_tsvector('simple', ...)
     search_vector = SearchVectorField(null=True)
+    # Glossary concepts named in the section heading and text, with their counts ({"pressure": 3}):
+    # the language-independent layer of search (knowledge/glossary, docs/knowledge.md).
+    concepts = models.JSONField(default=dict, blank=True)
+    # The glossary version `concepts` was computed with; `manage.py reindex_concepts` refreshes older ones.
+    concepts_version = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["document_id", "ordinal"]

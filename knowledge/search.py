@@ -1,33 +1,36 @@
-"""Hybrid retrieval: pgvector similarity + PostgreSQL full-text rank, fused by reciprocal rank.
+"""Hybrid retrieval: language-adjusted vectors, an English gloss and glossary concepts in one score.
 
 Read-only (a selector in CONVENTIONS' terms). docs/knowledge.md ("Retrieval: how ranking and
-abstention work") explains every step and how the numbers in settings.KNOWLEDGE_SEARCH were chosen.
-In short, for a query q:
+abstention work") explains every step and how the numbers in settings.KNOWLEDGE_SEARCH were chosen
+(on the tuning half of shared/dev-eval; both halves are reported). In short, for a question q:
 
 1. Candidates, in one SQL statement: for every chunk language in the index, the nearest chunks and
    the chunks of the nearest table-row vectors (a partial HNSW index per language, iterative scans
-   so filters cannot starve the lists), plus every chunk containing a code quoted in the question
-   ("P-227", "AB5-2120"; full text, 'simple' tokens). The same statement computes each candidate's
-   exact cosine similarity and its full-text rank for the question's words. A second, bounded
-   statement fetches the text (and vectors) of the best candidates.
-2. Vector score = max(similarity of the chunk, of its best table row) - alpha * q.mean(L), where
-   mean(L) is the mean embedding of the index's chunks in the chunk's language L. A multilingual
-   embedding gives a question a higher similarity to *every* passage in its own language; the
-   mean similarity to a language is exactly that offset, so subtracting it lets an English page
-   that answers a Greek question beat a Greek page that merely shares its language.
-3. Pseudo-relevance feedback: the centred mean of the top few chunks is added to the query
-   (Rocchio), and the top candidates are re-scored.
-4. Full-text evidence re-orders chunks *within* each language; the vector ranking decides how many
-   of the top places each language gets (word matches only ever exist in the question's own
-   language, so letting them move chunks across languages would bring back the language bias).
-5. Reciprocal rank fusion of that list with the exact-code list, plus small priors: the selected
-   machine model's sections, front matter (a PDF's untitled title page) and document type.
-6. Abstention: the best language-adjusted chunk similarity (step 2, without rows or feedback)
-   is below a calibrated threshold, unless the question quotes a code found verbatim in the index.
+   so filters cannot starve the lists); the English chunks nearest to the question's English gloss;
+   every chunk containing a code quoted in the question ("P-227", "AB5-2120"). The same statement
+   computes each candidate's exact similarity to q and to the gloss (chunk and best table row) and
+   returns its glossary concepts. A second, bounded statement fetches the text of the best ones.
+2. Vector relevance = max(similarity of the chunk, of its best table row) - alpha * q.mean(L), where
+   mean(L) is the mean embedding of the index's chunks in the chunk's language L: a multilingual
+   embedding gives a question a higher similarity to *every* passage in its own language, and the
+   mean similarity to a language is that offset (decision 0004).
+3. The glossary (knowledge/glossary) names the question's concepts in any of the six languages. They
+   give two language-independent signals: a BM25 match of the question's concepts against each
+   chunk's stored concepts, and the similarity to the question's English gloss ("pressure drop
+   boost pump"), which the embedding model reads far better than Norwegian or Arabic (decision 0008).
+4. Score = vector relevance + GLOSS_WEIGHT * gloss relevance + CONCEPT_WEIGHT * concept match + small
+   priors (a quoted code found, a quick guide in another language than the question's, a title
+   page, the selected machine model). Pseudo-relevance feedback then adds the centred mean of the
+   best few chunks to the query and re-scores the head.
+5. Abstention: the question names a thing (a part, a piece of other equipment, a workplace topic)
+   that no document mentions, or the best vector relevance is below a floor — unless the question
+   quotes a code found verbatim in the index.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import threading
 import time
@@ -38,29 +41,36 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from .embeddings import get_embedder
+from .glossary import glossary
+from .ingestion.language import detect_language
 from .ingestion.lexicon import fold
 from .languages import LANGUAGES, ts_config
 
 # Defaults for settings.KNOWLEDGE_SEARCH keys (config/settings/providers.py sets them all).
 DEFAULTS = {
-    "VECTOR_WEIGHT": 1.0,
-    "TEXT_WEIGHT": 1.0,
-    "IDENTIFIER_WEIGHT": 1.0,
-    "RRF_K": 20,
     "LANGUAGE_CENTERING": 0.5,
-    "FEEDBACK_WEIGHT": 0.5,
+    "GLOSS_WEIGHT": 0.5,
+    "CONCEPT_WEIGHT": 0.045,
+    "FEEDBACK_WEIGHT": 0.25,
     "FEEDBACK_DOCS": 5,
-    "MODEL_BONUS": 0.5,
-    "FRONT_MATTER_BONUS": -1.0,
-    "DOC_TYPE_BONUS": {},
-    "ABSTAIN_BELOW": 0.409,
+    "CODE_BONUS": 0.02,
+    "MODEL_BONUS": 0.08,
+    "FRONT_MATTER_BONUS": -0.1,
+    "FOREIGN_GUIDE_BONUS": -0.02,
+    "ABSTAIN_BELOW": 0.36,
     "EF_SEARCH": 40,
     "CANDIDATES_PER_LANGUAGE": 20,
     "ROW_CANDIDATES_PER_LANGUAGE": 10,
     "TEXT_CANDIDATES": 50,
 }
-# How many of the best vector candidates are re-scored with the feedback query.
+# How many of the best candidates are re-scored with the feedback query.
 _RESCORE = 30
+# BM25 constants of the concept match (the usual values; concept counts behave like term counts).
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+# Concepts of these kinds name a thing; a question about a thing no document mentions is not
+# answered by the manuals, however similar its words are to some page.
+_THING_KINDS = frozenset(("part", "other_equipment", "work", "site"))
 _WORD = re.compile(r"[\w][\w\-./]*", re.UNICODE)
 _MAX_QUERY_TERMS = 32
 # A code: letters and digits in one token ("P-227", "AB5-2120", "E17"). Bare numbers are values,
@@ -87,6 +97,23 @@ class SearchHit:
     text_rank: float | None
     # vector_similarity minus the query's similarity to the chunk language (step 2 above).
     relevance: float | None = None
+    # The table row that matched the question better than the chunk as a whole ("Weight of rig: 165
+    # kg"), for answers that should lead with the value; None otherwise.
+    row_text: str | None = None
+    doc_type: str = ""
+    # The glossary-concept match (BM25 / ln(1 + chunks)) before its weight; None outside hybrid mode.
+    concept_score: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A candidate's place in the ranking, without its text (what procedure matching needs)."""
+
+    chunk_id: int
+    document_id: int
+    page_start: int
+    page_end: int
+    score: float
 
 
 @dataclass(frozen=True)
@@ -95,11 +122,16 @@ class SearchResult:
     abstained: bool
     took_ms: float
     mode: str
-    # The abstention signal: the best language-adjusted chunk similarity (compared with
-    # KNOWLEDGE_SEARCH["ABSTAIN_BELOW"]). None in text mode.
+    # The vector-relevance abstention signal: the best language-adjusted chunk similarity. None in
+    # text mode.
     best_similarity: float | None = None
     # The plain cosine similarity of the best chunk, for reference.
     raw_similarity: float | None = None
+    # Every scored candidate, best first (procedure matching reads scores beyond the first k).
+    candidates: tuple[ScoredChunk, ...] = ()
+    # The question's glossary concepts, and those of a thing no document mentions.
+    concepts: tuple[str, ...] = ()
+    unsupported: tuple[str, ...] = ()
     debug: dict = field(default_factory=dict)
 
 
@@ -130,13 +162,14 @@ def _or_query(terms: list[str]) -> str:
     return " | ".join("'" + t.replace("'", "").replace("\\", "") + "'" for t in terms)
 
 
-# --- the language profile of the index (mean embedding per chunk language) ----------------------
+# --- the profile of the index: language means, concept statistics -------------------------------
 
 # A chunk is front matter when it is the untitled text of page 1 of a multi-page document: a title
 # page (title, models, document number, revision). It matches many questions a little and answers
 # none, so it neither shapes the language means nor counts for abstention.
 _FRONT_MATTER = "(c.page_end = 1 AND c.section = d.title AND d.pages_total > 1)"
-# Changes whenever documents enter or leave search or the index switches embedding model.
+# Changes whenever documents enter or leave search, the index switches embedding model or the
+# chunks' concepts are refreshed (knowledge.indexing.refresh_concepts touches IndexState).
 _FINGERPRINT = """(SELECT concat_ws(':', count(*), max(id), max(ready_at))
                    FROM knowledge_document WHERE status = 'ready')
                   || '/' || coalesce((SELECT max(updated_at)::text FROM knowledge_indexstate), '')"""
@@ -149,6 +182,10 @@ class _Profile:
     # Per language: the machine models its chunks name, and whether any chunk is for all models.
     models: dict[str, frozenset[str]] = field(default_factory=dict)
     generic: dict[str, bool] = field(default_factory=dict)
+    # Concept statistics over the ready chunks: document frequency, chunk count, mean concept count.
+    concept_df: dict[str, int] = field(default_factory=dict)
+    chunks: int = 0
+    mean_concepts: float = 1.0
 
     def languages_for(self, machine_model: str | None) -> list[str]:
         """Languages that can hold a result under the model filter.
@@ -163,13 +200,17 @@ class _Profile:
             if not machine_model or self.generic.get(lang, True) or machine_model in self.models.get(lang, ())
         )
 
+    def idf(self, concept: str) -> float:
+        df = self.concept_df.get(concept, 0)
+        return math.log(1 + (self.chunks - df + 0.5) / (df + 0.5))
+
 
 _profile: _Profile | None = None
 _profile_lock = threading.Lock()
 
 
 def _language_profile(*, stale: str | None = None) -> _Profile:
-    """Mean chunk embedding per language, cached per process until the fingerprint changes.
+    """Language means and concept statistics, cached per process until the fingerprint changes.
 
     `stale` is a fingerprint just read from the database; the cache is rebuilt when it differs.
     """
@@ -199,14 +240,40 @@ def _language_profile(*, stale: str | None = None) -> _Profile:
             for lang, names in cursor.fetchall():
                 models.setdefault(lang, set()).update(names or [])
                 generic[lang] = generic.get(lang, False) or not names
-        _profile = _Profile(fingerprint, means, {k: frozenset(v) for k, v in models.items()}, generic)
+            cursor.execute("""
+                SELECT key, count(*)
+                FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id,
+                     jsonb_object_keys(c.concepts) key
+                WHERE d.status = 'ready' GROUP BY key""")
+            concept_df = dict(cursor.fetchall())
+            cursor.execute("""
+                SELECT count(*), avg((SELECT coalesce(sum(value::int), 0) FROM jsonb_each_text(c.concepts)))
+                FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id
+                WHERE d.status = 'ready'""")
+            chunks, mean_concepts = cursor.fetchone()
+        _profile = _Profile(
+            fingerprint, means, {k: frozenset(v) for k, v in models.items()}, generic,
+            concept_df, int(chunks or 0), float(mean_concepts or 0) or 1.0,
+        )  # fmt: skip
         return _profile
 
 
 def reset_language_profile() -> None:
-    """Forget the cached language means (tests; they are rebuilt on the next search anyway)."""
+    """Forget the cached profile (tests; it is rebuilt on the next search anyway)."""
     global _profile
     _profile = None
+
+
+def language_adjusted(query: np.ndarray, passage: np.ndarray, language: str) -> float:
+    """The vector relevance of one passage outside the index (an expert's procedure), on the scale of
+    search scores: similarity minus alpha times the query's mean similarity to that language."""
+    profile = _language_profile()
+    conf = _conf()
+    means = profile.means
+    mean = means.get(language)
+    if mean is None:
+        mean = np.mean(list(means.values()), axis=0) if means else np.zeros_like(query)
+    return float(query @ passage) - conf["LANGUAGE_CENTERING"] * float(query @ mean)
 
 
 def _parse_vector(text: str) -> np.ndarray:
@@ -227,25 +294,40 @@ def chunks_hybrid_search(
     """Rank chunks of ready documents for `query`.
 
     `machine_model` keeps chunks for that model or for all models (the other model's sections are
-    excluded) and prefers the model-specific ones. `language` is the query's language when known;
-    it chooses the stemmer and stop words for full-text matching — results in every language are
-    searched. `mode` is "hybrid", "vector" or "text" (the last two for evaluation: each retriever
-    alone, with the same priors).
+    excluded). `language` is the query's language when known (detected otherwise); it chooses the
+    glossary's words and the stemmer — results in every language are searched. `mode` is "hybrid",
+    "vector" or "text" (the last two for evaluation: vectors alone with the same priors, or plain
+    full text over the whole index).
     """
     started = time.perf_counter()
     query = (query or "").strip()
     conf = _conf()
     if not query:
         return SearchResult([], True, 0.0, mode)
-    language = language if language in LANGUAGES else None
+    language = language if language in LANGUAGES else detect_language(query)
     use_vector = mode in ("hybrid", "vector")
-    use_text = mode in ("hybrid", "text")
-    terms = _query_terms(query) if use_text else []
-    codes = _codes(query) if use_text else []
-    vector = get_embedder(conf["EMBEDDING_BACKEND"]).embed_query(query) if use_vector else None
+    hybrid = mode == "hybrid"
+    codes = _codes(query) if mode != "vector" else []
+    embedder = get_embedder(conf["EMBEDDING_BACKEND"]) if use_vector else None
+    vector = embedder.embed_query(query) if use_vector else None
+    terms = glossary()
+    concepts: tuple[str, ...] = ()
+    if hybrid:
+        concepts = tuple(terms.concepts_in(query, language))
+        # The conversation's language is not always the message's ("when is the staff party?" in a
+        # Spanish session): the words are also read in the language they are written in.
+        written_in = detect_language(query)
+        if written_in and written_in != language:
+            concepts = tuple(dict.fromkeys(concepts + tuple(terms.concepts_in(query, written_in))))
+    gloss = terms.gloss_of(concepts) if conf["GLOSS_WEIGHT"] else ""
+    # An English question is its own gloss (its keyword list would only add noise and an embedding);
+    # it still takes the gloss term, so that scores keep one scale across languages.
+    gloss_vector = None
+    if gloss and hybrid:
+        gloss_vector = vector if language == "en" else embedder.embed_query(gloss)
     plan = _Plan(
-        vector=vector, terms=terms, codes=codes, language=language, machine_model=machine_model,
-        use_vector=use_vector, text_mode=mode == "text", conf=conf,
+        vector=vector, gloss_vector=gloss_vector, terms=_query_terms(query) if mode == "text" else [],
+        codes=codes, language=language, machine_model=machine_model, text_mode=mode == "text", conf=conf,
     )  # fmt: skip
 
     profile = _language_profile() if use_vector else None
@@ -256,54 +338,51 @@ def chunks_hybrid_search(
         if profile.languages_for(machine_model) != languages:
             # A language entered or left the index since the last query: search it too.
             rows = _fetch_candidates(plan, profile.languages_for(machine_model))
+    unsupported = ()
+    if profile is not None and concepts:
+        unsupported = tuple(c for c in concepts if terms.kind(c) in _THING_KINDS and not profile.concept_df.get(c))
     if not rows:
-        return SearchResult([], True, _ms(started), mode)
+        return SearchResult([], True, _ms(started), mode, concepts=concepts, unsupported=unsupported)
     by_id = {row["id"]: row for row in rows}
-    code_order = _order(rows, "code_rank")
-    text_order = _order(rows, "rank")
+    code_found = any(row["code_rank"] is not None for row in rows)
 
-    details: dict[int, dict] = {}
     relevance: dict[int, float] = {}
+    concept_score: dict[int, float] = {}
     best = raw_best = None
-    rrf_k = conf["RRF_K"]
-    fused: dict[int, float] = dict.fromkeys(by_id, 0.0)
     if use_vector:
-        relevance, best, raw_best = _relevance(vector, rows, profile, conf)
-        order = sorted(relevance, key=lambda cid: -relevance[cid])
-        # The head is re-scored with feedback and needs the chunks' vectors; fetch it with the
-        # text of the chunks (the results come from it).
-        head = order[:_RESCORE]
-        details = _load_chunks(list(dict.fromkeys(head + code_order)), with_embeddings=True)
-        order = _feedback(order, head, relevance, by_id, details, profile, conf)
-        if text_order and conf["TEXT_WEIGHT"]:
-            order = _rerank_within_languages(order, text_order, by_id, conf)
-        for position, chunk_id in enumerate(order, start=1):
-            fused[chunk_id] += conf["VECTOR_WEIGHT"] / (rrf_k + position)
+        relevance, best, raw_best = _relevance(vector, "similarity", rows, profile, conf)
+        score = dict(relevance)
+        if gloss_vector is not None:
+            gloss_relevance, _, _ = _relevance(gloss_vector, "gloss_similarity", rows, profile, conf)
+            for chunk_id, value in gloss_relevance.items():
+                score[chunk_id] += conf["GLOSS_WEIGHT"] * value
+        if concepts and profile.chunks:
+            scale = math.log(1 + profile.chunks)
+            for chunk_id in score:
+                concept_score[chunk_id] = _bm25(concepts, by_id[chunk_id]["concepts"] or {}, profile) / scale
+                score[chunk_id] += conf["CONCEPT_WEIGHT"] * concept_score[chunk_id]
     else:
-        for position, chunk_id in enumerate(text_order, start=1):
-            fused[chunk_id] += conf["TEXT_WEIGHT"] / (rrf_k + position)
-    for position, chunk_id in enumerate(code_order, start=1):
-        fused[chunk_id] += conf["IDENTIFIER_WEIGHT"] / (rrf_k + position)
-    doc_type_bonus = conf["DOC_TYPE_BONUS"] or {}
+        score = {row["id"]: float(row["rank"] or 0.0) for row in rows}
     for chunk_id, row in by_id.items():
-        prior = doc_type_bonus.get(row["doc_type"], 0.0)
-        if machine_model and machine_model in row["machine_models"]:
-            # A section written for this model beats a generic one of similar rank.
-            prior += conf["MODEL_BONUS"]
-        if row["front_matter"]:
-            prior += conf["FRONT_MATTER_BONUS"]
-        fused[chunk_id] += prior / rrf_k
-    ordered = sorted(fused, key=lambda cid: (-fused[cid], -relevance.get(cid, 0.0)))[: max(1, k)]
+        score[chunk_id] = score.get(chunk_id, -1.0) + _prior(row, plan, conf)
+    details: dict[int, dict] = {}
+    if use_vector:
+        order = sorted(score, key=lambda cid: -score[cid])
+        head = order[:_RESCORE]
+        details = _load_chunks(head, vector=vector, with_embeddings=True)
+        score = _feedback(score, head, by_id, details, profile, conf)
+    ordered = sorted(score, key=lambda cid: (-score[cid], -relevance.get(cid, 0.0)))
 
     if mode == "text":
-        abstained = not (text_order or code_order)
+        abstained = not ordered
     else:
         # A code quoted from the question and found verbatim is about the indexed machines.
-        abstained = best is None or (best < conf["ABSTAIN_BELOW"] and not code_order)
+        abstained = not code_found and (best is None or best < conf["ABSTAIN_BELOW"] or bool(unsupported))
 
-    missing = [cid for cid in ordered if cid not in details]
+    top = ordered[: max(1, k)]
+    missing = [cid for cid in top if cid not in details]
     if missing:
-        details.update(_load_chunks(missing))
+        details.update(_load_chunks(missing, vector=vector))
     hits = [
         SearchHit(
             chunk_id=cid,
@@ -315,12 +394,15 @@ def chunks_hybrid_search(
             section=details[cid]["section"],
             language=details[cid]["language"],
             text=details[cid]["text"],
-            score=round(fused[cid], 6),
+            score=round(score[cid], 6),
             vector_similarity=_round(by_id[cid].get("best_similarity")),
             text_rank=_round(by_id[cid]["rank"]),
             relevance=_round(relevance.get(cid)),
+            row_text=details[cid].get("row_text") if _row_won(by_id[cid]) else None,
+            doc_type=by_id[cid]["doc_type"],
+            concept_score=_round(concept_score.get(cid)) if hybrid else None,
         )
-        for cid in ordered
+        for cid in top
         if cid in details
     ]
     return SearchResult(
@@ -330,7 +412,13 @@ def chunks_hybrid_search(
         mode=mode,
         best_similarity=_round(best),
         raw_similarity=_round(raw_best),
-        debug={"code_match": bool(code_order)},
+        candidates=tuple(
+            ScoredChunk(cid, by_id[cid]["document_id"], by_id[cid]["page_start"], by_id[cid]["page_end"], score[cid])
+            for cid in ordered
+        ),
+        concepts=concepts,
+        unsupported=unsupported,
+        debug={"code_match": code_found, "gloss": gloss},
     )
 
 
@@ -342,30 +430,54 @@ def _round(value: float | None) -> float | None:
     return round(float(value), 4) if value is not None else None
 
 
-def _order(rows: list[dict], key: str) -> list[int]:
-    return [row["id"] for row in sorted((r for r in rows if r[key] is not None), key=lambda r: -r[key])]
+def _row_won(row: dict) -> bool:
+    return row.get("row_similarity") is not None and row["row_similarity"] > (row["similarity"] or -1.0)
+
+
+def _prior(row: dict, plan: _Plan, conf: dict) -> float:
+    prior = 0.0
+    if row["code_rank"] is not None:
+        prior += conf["CODE_BONUS"]
+    if plan.machine_model and plan.machine_model in (row["machine_models"] or ()):
+        prior += conf["MODEL_BONUS"]
+    if row["front_matter"]:
+        prior += conf["FRONT_MATTER_BONUS"]
+    if row["doc_type"] == "quick_guide" and plan.language and row["language"] != plan.language:
+        prior += conf["FOREIGN_GUIDE_BONUS"]
+    return prior
+
+
+def _bm25(concepts: tuple[str, ...], counts: dict[str, int], profile: _Profile) -> float:
+    length = sum(counts.values())
+    norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * length / profile.mean_concepts)
+    total = 0.0
+    for concept in concepts:
+        tf = counts.get(concept, 0)
+        if tf:
+            total += profile.idf(concept) * tf * (_BM25_K1 + 1) / (tf + norm)
+    return total
 
 
 @dataclass(frozen=True)
 class _Plan:
     vector: np.ndarray | None
+    gloss_vector: np.ndarray | None
     terms: list[str]
     codes: list[str]
     language: str | None
     machine_model: str | None
-    use_vector: bool
-    # Text-only mode retrieves by full text from the whole index; hybrid mode ranks its candidates.
+    # Text-only mode retrieves by full text from the whole index; the other modes rank vector candidates.
     text_mode: bool
     conf: dict
 
 
-def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
-    """One statement: the candidate chunks with every score search needs (no text, no vectors).
+def _literal(vector: np.ndarray) -> str:
+    # One text literal: adapting a float list costs milliseconds per use in the statement.
+    return "[" + ",".join(format(x, ".7g") for x in vector.tolist()) + "]"
 
-    Candidates are, per chunk language, the nearest chunks and the chunks of the nearest table
-    rows, plus the chunks containing a code quoted in the question; in text mode, the best
-    full-text matches instead of the vector candidates.
-    """
+
+def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
+    """One statement: the candidate chunks with every score search needs (no text, no vectors)."""
     conf = plan.conf
     params: dict = {
         "n": conf["CANDIDATES_PER_LANGUAGE"],
@@ -379,27 +491,24 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
     ready = f"d.status = 'ready' {model_filter}"
     ctes: list[str] = []
     sources: list[str] = []
-    row_sources: list[str] = []
-    if plan.use_vector:
-        # One text literal: adapting a float list costs milliseconds per use in the statement.
-        params["qv"] = "[" + ",".join(format(x, ".7g") for x in plan.vector.tolist()) + "]"
-        # Each scan reads one table only, its other conditions in scalar subqueries: a join would
-        # let the planner start from the few ready documents and sort all their chunks by
-        # distance (an exact scan, ~100x slower at 100 000 chunks) whenever statistics are off.
-        # The language is inlined as a literal (it is one of LANGUAGES) so that the planner uses
-        # that language's partial HNSW index (migration 0004).
+    # Each scan reads one table only, its other conditions in scalar subqueries: a join would let the
+    # planner start from the few ready documents and sort all their chunks by distance (an exact
+    # scan, ~100x slower at 100 000 chunks) whenever statistics are off. The language is inlined
+    # as a literal (it is one of LANGUAGES) so that the planner uses that language's partial HNSW
+    # index (migration 0004).
+    chunk_scan = f"""
+            SELECT c.id FROM knowledge_chunk c
+            WHERE c.language = {{lang}} AND c.embedding IS NOT NULL {model_filter}
+              AND (SELECT d.status = 'ready' FROM knowledge_document d WHERE d.id = c.document_id)
+            ORDER BY c.embedding <=> %({{vec}})s::vector LIMIT %(n)s"""
+    if plan.vector is not None:
+        params["qv"] = _literal(plan.vector)
         for i, lang in enumerate(languages):
             literal = "'" + lang + "'" if lang in LANGUAGES else "NULL"
+            ctes.append(f"vec{i} AS MATERIALIZED ({chunk_scan.format(lang=literal, vec='qv')})")
             ctes.append(f"""
-            vec{i} AS MATERIALIZED (
-                SELECT c.id FROM knowledge_chunk c
-                WHERE c.language = {literal} AND c.embedding IS NOT NULL {model_filter}
-                  AND (SELECT d.status = 'ready' FROM knowledge_document d WHERE d.id = c.document_id)
-                ORDER BY c.embedding <=> %(qv)s::vector LIMIT %(n)s
-            ),
             row{i} AS MATERIALIZED (
-                SELECT v.chunk_id AS id, v.embedding <=> %(qv)s::vector AS dist
-                FROM knowledge_chunkvector v
+                SELECT v.chunk_id AS id FROM knowledge_chunkvector v
                 WHERE v.language = {literal}
                   AND (SELECT d.status = 'ready' AND c.embedding_model = v.embedding_model {model_filter}
                        FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id
@@ -407,40 +516,34 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
                 ORDER BY v.embedding <=> %(qv)s::vector LIMIT %(nr)s
             )""")
             sources += [f"SELECT id FROM vec{i}", f"SELECT id FROM row{i}"]
-            row_sources.append(f"SELECT id, dist FROM row{i}")
+    if plan.gloss_vector is not None:
+        params["gv"] = _literal(plan.gloss_vector)
+        if "en" in languages:
+            # The gloss is English: it finds English pages the question's own words missed.
+            scan = chunk_scan.format(lang="'en'", vec="gv")
+            ctes.append(f"gloss_en AS MATERIALIZED ({scan})")
+            sources.append("SELECT id FROM gloss_en")
     rank = "NULL::float8"
-    if plan.terms:
+    if plan.text_mode and plan.terms:
         params["cfg"] = ts_config(plan.language)
         params["terms"] = _or_query(plan.terms)
         params["folded"] = _query_terms(fold(" ".join(plan.terms)))
         # Accent-folded 'simple' tokens catch "valvula" for "válvula", but 'simple' has no stop
         # words: keep only the folded terms that the query language's configuration keeps.
-        ctes.append("""
+        ctes.append(f"""
             words AS (
                 SELECT to_tsquery(%(cfg)s::regconfig, %(terms)s) || to_tsquery('simple', coalesce(
                     (SELECT string_agg(quote_literal(t), ' | ') FROM unnest(%(folded)s::text[]) t
                      WHERE to_tsvector(%(cfg)s::regconfig, t) <> ''::tsvector), '')) AS tsq
-            )""")
-        if plan.text_mode:
-            ctes.append(f"""
+            ),
             txt AS MATERIALIZED (
                 SELECT c.id, ts_rank(c.search_vector, words.tsq, 1) AS rank
                 FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id, words
                 WHERE {ready} AND c.search_vector @@ words.tsq
                 ORDER BY rank DESC LIMIT %(nt)s
             )""")
-            sources.append("SELECT id FROM txt")
-            rank = "(SELECT rank FROM txt WHERE txt.id = c.id)"
-        else:
-            # Hybrid: full text ranks the vector candidates. Only chunks in the question's language
-            # take part: across languages words meet mostly as false friends ("red" is "net" in
-            # Spanish), and meaning across languages is the vectors' job (codes, the code list's).
-            same_language = "c.language = %(qlang)s AND " if plan.language else ""
-            params["qlang"] = plan.language
-            rank = (
-                f"(SELECT CASE WHEN {same_language}c.search_vector @@ words.tsq "
-                "THEN ts_rank(c.search_vector, words.tsq, 1) END FROM words)"
-            )
+        sources.append("SELECT id FROM txt")
+        rank = "(SELECT rank FROM txt WHERE txt.id = c.id)"
     if plan.codes:
         params["codes"] = _or_query(plan.codes)
         ctes.append(f"""
@@ -455,36 +558,48 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
     if not sources:
         return []
     ctes.append("cand AS (" + " UNION ".join(sources) + ")")
-    if row_sources:
-        ctes.append(
-            "rowbest AS (SELECT id, min(dist) AS dist FROM (" + " UNION ALL ".join(row_sources) + ") r GROUP BY id)"
-        )
+
+    def similarities(param: str) -> str:
+        # Exact similarity to the chunk and to its best table row (rows of the chunk's own model).
+        return f"""1 - (c.embedding <=> %({param})s::vector),
+               (SELECT 1 - min(v.embedding <=> %({param})s::vector) FROM knowledge_chunkvector v
+                WHERE v.chunk_id = c.id AND v.embedding_model = c.embedding_model)"""
+
+    null_pair = "NULL::float8, NULL::float8"
     sql = f"""
         WITH {", ".join(ctes)}
-        SELECT c.id, c.language,
-               {"1 - (c.embedding <=> %(qv)s::vector)" if plan.use_vector else "NULL::float8"} AS similarity,
-               {"(SELECT 1 - dist FROM rowbest WHERE rowbest.id = c.id)" if row_sources else "NULL::float8"}
-                   AS row_similarity,
+        SELECT c.id, c.language, c.document_id, c.page_start, c.page_end,
+               {similarities("qv") if plan.vector is not None else null_pair},
+               {similarities("gv") if plan.gloss_vector is not None else null_pair},
                {rank} AS rank,
                {"(SELECT rank FROM code WHERE code.id = c.id)" if plan.codes else "NULL::float8"} AS code_rank,
-               {_FRONT_MATTER} AS front_matter, d.doc_type, c.machine_models,
+               {_FRONT_MATTER} AS front_matter, d.doc_type, c.machine_models, c.concepts,
                {_FINGERPRINT} AS fingerprint
         FROM cand JOIN knowledge_chunk c ON c.id = cand.id JOIN knowledge_document d ON d.id = c.document_id
     """
+    columns = (
+        "id", "language", "document_id", "page_start", "page_end", "similarity", "row_similarity",
+        "gloss_similarity", "gloss_row_similarity", "rank", "code_rank", "front_matter", "doc_type",
+        "machine_models", "concepts", "fingerprint",
+    )  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         # Iterative index scans keep the HNSW scan going until enough rows pass the filters
         # (pgvector >= 0.8), so a model filter cannot starve the candidate lists.
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         cursor.execute("SET LOCAL hnsw.ef_search = %s", [conf["EF_SEARCH"]])
         cursor.execute(sql, params)
-        columns = [col[0] for col in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        # Django's psycopg setup hands jsonb to raw cursors as text.
+        if isinstance(row["concepts"], str):
+            row["concepts"] = json.loads(row["concepts"])
+    return rows
 
 
-def _relevance(vector: np.ndarray, rows: list[dict], profile: _Profile, conf: dict):
+def _relevance(vector: np.ndarray, column: str, rows: list[dict], profile: _Profile, conf: dict):
     """Language-adjusted similarity of every candidate; returns (relevance, best, raw best).
 
-    relevance = max(chunk similarity, best row similarity) - alpha * q.mean(language). `best` is
+    relevance = max(chunk similarity, best row similarity) - alpha * v.mean(language). `best` is
     the abstention signal: the same for chunks alone (table rows are short and match unrelated
     questions a little too well), front matter excluded.
     """
@@ -494,91 +609,72 @@ def _relevance(vector: np.ndarray, rows: list[dict], profile: _Profile, conf: di
     relevance: dict[int, float] = {}
     best = raw_best = None
     for row in rows:
-        if row["similarity"] is None:
-            row["best_similarity"] = None
+        if row[column] is None:
             continue
-        chunk_similarity = float(row["similarity"])
-        row["best_similarity"] = max(chunk_similarity, float(row["row_similarity"] or -1.0))
+        chunk_similarity = float(row[column])
+        best_similarity = max(chunk_similarity, float(row[column.replace("similarity", "row_similarity")] or -1.0))
+        if column == "similarity":
+            row["best_similarity"] = best_similarity
         shift = alpha * offsets.get(row["language"], default_offset)
-        relevance[row["id"]] = row["best_similarity"] - shift
+        relevance[row["id"]] = best_similarity - shift
         if not row["front_matter"] and (best is None or chunk_similarity - shift > best):
             best, raw_best = chunk_similarity - shift, chunk_similarity
     return relevance, best, raw_best
 
 
-def _feedback(order, head, relevance, by_id, details, profile: _Profile, conf: dict) -> list[int]:
-    """Pseudo-relevance feedback (Rocchio) on the head of the vector ranking.
+def _feedback(score: dict, head: list[int], by_id: dict, details: dict, profile: _Profile, conf: dict) -> dict:
+    """Pseudo-relevance feedback (Rocchio) on the head of the ranking.
 
     The centred mean of the best few chunks is added to the query and the head is re-scored: what
     those chunks share (the topic) is reinforced; the question's own language is not, because the
     chunks are centred on their language's mean.
     """
     beta, wanted = conf["FEEDBACK_WEIGHT"], conf["FEEDBACK_DOCS"]
-    head = [cid for cid in head if cid in details]
+    head = [cid for cid in head if cid in details and "embedding" in details[cid]]
     seeds = [cid for cid in head if not by_id[cid]["front_matter"]][:wanted]
     if not beta or not seeds:
-        return order
-    alpha, means = conf["LANGUAGE_CENTERING"], profile.means
+        return score
+    means = profile.means
     fallback = np.mean(list(means.values()), axis=0)
-    centred = [details[cid]["embedding"] - means.get(by_id[cid]["language"], fallback) for cid in seeds]
-    centroid = np.mean(centred, axis=0)
-    offsets = {lang: float(centroid @ mean) for lang, mean in means.items()}
-    default_offset = float(centroid @ fallback)
-    rescored = {}
+
+    def centred(cid: int) -> np.ndarray:
+        return details[cid]["embedding"] - means.get(by_id[cid]["language"], fallback)
+
+    centroid = np.mean([centred(cid) for cid in seeds], axis=0)
+    rescored = dict(score)
     for cid in head:
-        shift = alpha * offsets.get(by_id[cid]["language"], default_offset)
-        rescored[cid] = relevance[cid] + beta * (float(centroid @ details[cid]["embedding"]) - shift)
-    rest = [cid for cid in order if cid not in rescored]
-    return sorted(rescored, key=lambda cid: -rescored[cid]) + rest
+        rescored[cid] = score[cid] + beta * float(centroid @ centred(cid))
+    return rescored
 
 
-def _rerank_within_languages(vector_order: list[int], text_order: list[int], by_id: dict, conf: dict) -> list[int]:
-    """Let full-text evidence re-order chunks within each language, keeping each language's places.
-
-    Within one language, vector rank and full-text rank are fused by RRF. Across languages the
-    vector ranking alone decides, because word matches exist only in the question's language.
-    """
-    rrf_k = conf["RRF_K"]
-    text_rank: dict[int, int] = {}
-    seen: dict[str, int] = {}
-    for chunk_id in text_order:
-        lang = by_id[chunk_id]["language"]
-        seen[lang] = seen.get(lang, 0) + 1
-        text_rank[chunk_id] = seen[lang]
-    slots: dict[str, list[int]] = {}
-    for position, chunk_id in enumerate(vector_order):
-        slots.setdefault(by_id[chunk_id]["language"], []).append(position)
-    result = list(vector_order)
-    for positions in slots.values():
-        members = [vector_order[p] for p in positions]
-        score = {
-            cid: conf["VECTOR_WEIGHT"] / (rrf_k + rank)
-            + (conf["TEXT_WEIGHT"] / (rrf_k + text_rank[cid]) if cid in text_rank else 0.0)
-            for rank, cid in enumerate(members, start=1)
-        }
-        for position, cid in zip(positions, sorted(members, key=lambda c: -score[c]), strict=True):
-            result[position] = cid
-    return result
-
-
-def _load_chunks(chunk_ids: list[int], *, with_embeddings: bool = False) -> dict[int, dict]:
-    """What a result shows (and, for feedback, the chunk's vector), for a bounded list of ids."""
+def _load_chunks(chunk_ids: list[int], *, vector: np.ndarray | None = None, with_embeddings: bool = False):
+    """What a result shows (its best table row too, and for feedback its vector), for a bounded list."""
     if not chunk_ids:
         return {}
+    params: list = [list(chunk_ids)]
+    row_text = "NULL"
+    if vector is not None:
+        row_text = """(SELECT v.text FROM knowledge_chunkvector v
+                       WHERE v.chunk_id = c.id AND v.embedding_model = c.embedding_model
+                       ORDER BY v.embedding <=> %s::vector LIMIT 1)"""
+        params.insert(0, _literal(vector))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT c.id, c.document_id, d.title, d.file_name, c.page_start, c.page_end, c.section,
-                       c.language, c.text, {"c.embedding::text" if with_embeddings else "NULL"}
+                       c.language, c.text, {row_text}, {"c.embedding::text" if with_embeddings else "NULL"}
                 FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id
                 WHERE c.id = ANY(%s)""",
-            [list(chunk_ids)],
+            params,
         )
         rows = cursor.fetchall()
-    keys = ("id", "document_id", "document_title", "file_name", "page_start", "page_end", "section", "language", "text")
+    keys = (
+        "id", "document_id", "document_title", "file_name", "page_start", "page_end", "section", "language", "text",
+        "row_text",
+    )  # fmt: skip
     out = {}
     for row in rows:
-        item = dict(zip(keys, row[:9], strict=True))
-        if row[9] is not None:
-            item["embedding"] = _parse_vector(row[9])
+        item = dict(zip(keys, row[:10], strict=True))
+        if row[10] is not None:
+            item["embedding"] = _parse_vector(row[10])
         out[row[0]] = item
     return out

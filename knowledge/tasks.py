@@ -29,3 +29,12 @@ def ingest_document(self, document_id: int) -> None:
 @shared_task(name="knowledge.requeue_stuck_documents", ignore_result=True)
 def requeue_stuck_documents() -> int:
     return services.documents_requeue_stuck()
+
+
+@shared_task(name="knowledge.refresh_concepts", ignore_result=True)
+def refresh_concepts() -> int:
+    # After a deploy that changed the glossary, stored chunk concepts are re-annotated in the
+    # background; a no-op (one indexed query) when everything is current.
+    from .indexing import refresh_concepts as refresh
+
+    return refresh()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.glossary import glossary
 from knowledge.ingestion.lexicon import SYMPTOM_STEMS
 
 from .lexicon import TR_NOT_FUNCTIONING, compile_phrases, negated, normalize, sentences, words
@@ -192,14 +193,22 @@ def _cues(pattern: re.Pattern[str], text: str) -> list[str]:
     return [m[0] for m in pattern.finditer(text) if not negated(text, m, 2)]
 
 
-def fault_signal(text: str, language: str | None = None) -> FaultSignal:
+def fault_signal(text: str, language: str | None = None, *, concepts: tuple[str, ...] = ()) -> FaultSignal:
     """Whether `text` reports a fault, and the cues that said so.
 
     `language` is only a hint and is not needed: every language's cues are always consulted.
+    `concepts` are the glossary concepts of the text (knowledge.glossary, as the turn's search found
+    them): a concept of kind "fault" ("pressure_drop", "wont_start") is a cue in any of the six
+    languages, wider than the lists here — except in a specification question ("how long can it run
+    before it overheats?").
     """
     norm = normalize(text)
     cues = _fault_codes(text, norm)
-    for sentence in sentences(norm):
+    parts = sentences(norm)
+    if concepts and not any(s.question and SPEC_QUESTION.match(s.question) for s in parts):
+        terms = glossary()
+        cues += [c for c in concepts if c in terms.concepts and terms.kind(c) == "fault"]
+    for sentence in parts:
         whole = ", ".join(part for part in (sentence.lead, sentence.question) if part)
         spec = bool(sentence.question) and SPEC_QUESTION.match(sentence.question) is not None
         cues += NOT_FUNCTIONING.findall(whole) if not _imperative(whole) else []
@@ -212,6 +221,11 @@ def fault_signal(text: str, language: str | None = None) -> FaultSignal:
             cues += _cues(SYMPTOM, sentence.question)
     unique = tuple(dict.fromkeys(c.strip() for c in cues))
     return FaultSignal(bool(unique), unique)
+
+
+def is_question(text: str) -> bool:
+    """The message asks something (rather than only stating what the machine does)."""
+    return any(sentence.question for sentence in sentences(normalize(text)))
 
 
 _IMPERATIVE_RE = re.compile(r"^(?:please )?(?:do not|μην)\b")

@@ -1,17 +1,23 @@
 """Which procedure fits the fault an operator describes, for their machine model.
 
-Two signals, because each misses cases the other finds:
+Procedures are retrieval targets like any manual section: a procedure extracted from a manual is
+scored with the chat turn's own hybrid search (knowledge.search) — the best score of a candidate
+chunk on the procedure's pages. That score already carries everything search knows (the vectors
+adjusted for language, the English gloss, the glossary concepts, the machine model), so a Greek
+description finds the English procedure, and the scores of different procedures are comparable.
+A procedure an expert wrote in the admin has no pages: it is scored by the similarity of the
+description to its title and symptom, adjusted for language the same way.
 
-* the chat turn's own hybrid search (knowledge.search): when one of the best sections IS a
-  procedure's section (same document, overlapping pages), that procedure is what the manual says
-  about this fault. This is strong for extracted procedures and for cross-lingual questions, which
-  the search was tuned for (docs/knowledge.md).
-* the similarity of the operator's words to the procedure's title and symptom: the only signal for
-  procedures experts wrote in the admin, which are not in any document.
+On top of the search score, two priors: a service bulletin's steps are a retrofit, not fault
+finding (it is cited, but a run follows the manual's procedure when both fit), and a quick guide in
+another language than the operator's only translates a procedure they can read elsewhere.
 
-Procedure vectors are computed on first use and kept per process (keyed by the row's updated_at):
-there are tens to hundreds of procedures, so this costs one batch embedding after a change and
-saves a column, a migration and an indexing step for every edit in the admin.
+A run starts only when the best procedure fits (`MIN_FIT`, calibrated on the tuning half of
+shared/dev-eval/troubleshooting, docs/troubleshooting.md); a weak fit (`CONFIDENT_FIT`) starts the
+run but offers an expert alongside.
+
+Expert procedure vectors are computed on first use and kept per process (keyed by the row's
+updated_at): there are a handful, so this costs one batch embedding after a change.
 """
 
 from __future__ import annotations
@@ -27,25 +33,42 @@ from django.db.models import Count, Max, Q
 from knowledge.embeddings import get_embedder
 from knowledge.indexing import passage_text
 from knowledge.models import DocumentStatus, Procedure
-from knowledge.search import SearchHit
+from knowledge.search import ScoredChunk, language_adjusted
 
-# Similarity (cosine, multilingual-e5) above which a procedure matches on the words alone.
-MIN_SIMILARITY = 0.84
-# Added for a procedure whose section the search ranked r-th: HIT_BONUS / (1 + r).
-HIT_BONUS = 0.06
-# A procedure in the operator's language reads better quoted verbatim (offline responder).
-SAME_LANGUAGE_BONUS = 0.01
-# A procedure written for this very model beats one for all models.
-MODEL_BONUS = 0.01
+# Score (knowledge.search's scale) below which no procedure fits: no run, an expert is offered.
+MIN_FIT = 0.70
+# The same when the description names a thing no document mentions (a zinc anode, an engine mount):
+# the manuals rarely have its fix, so only a clearly better fit starts a run.
+UNSUPPORTED_FIT = 0.74
+# Below this a run still starts, but the operator is offered an expert alongside the first step.
+CONFIDENT_FIT = 0.76
+# A bulletin's steps retrofit a part; a manual's procedure that fits about as well is the run.
+BULLETIN_BONUS = -0.05
+# A quick guide in a language the operator did not write in (on top of search's own prior).
+FOREIGN_GUIDE_BONUS = -0.02
+# Confidence shown to the operator: the fit mapped linearly from MIN_FIT (0.3) to FULL_FIT (0.95).
+FULL_FIT = 0.85
 
 
 @dataclass(frozen=True)
 class ProcedureMatch:
     procedure: Procedure
     score: float
-    similarity: float
-    search_rank: int | None  # rank of the procedure's section in the turn's search, None if absent
+    similarity: float  # the search score before the priors of this module
+    search_rank: int | None  # rank of the procedure's best chunk among the search candidates
     confidence: float  # 0..1, shown to the operator
+
+    @property
+    def fits(self) -> bool:
+        return self.score >= MIN_FIT
+
+    def fits_with(self, *, unsupported: bool) -> bool:
+        """Whether a run may start; `unsupported`: the description names a thing no document mentions."""
+        return self.score >= (UNSUPPORTED_FIT if unsupported else MIN_FIT)
+
+    @property
+    def confident(self) -> bool:
+        return self.score >= CONFIDENT_FIT
 
 
 _vectors: dict[int, tuple[datetime, str, np.ndarray]] = {}
@@ -53,30 +76,34 @@ _lock = threading.Lock()
 
 
 def procedures_for_fault(
-    *, text: str, language: str, machine_model: str, hits: tuple[SearchHit, ...] | list[SearchHit] = ()
+    *, text: str, language: str, machine_model: str, candidates: tuple[ScoredChunk, ...] | list[ScoredChunk] = ()
 ) -> list[ProcedureMatch]:
-    """Procedures that fit the described fault, best first (empty when none fits well enough)."""
-    candidates = list(_candidates(machine_model))
-    if not candidates:
+    """Procedures for this model that a search candidate (or, for expert procedures, the words)
+    points at, best first. Whether the best one fits is `matches[0].fits`."""
+    procedures = list(_procedures(machine_model))
+    if not procedures:
         return []
-    embedder = get_embedder(settings.KNOWLEDGE_SEARCH.get("EMBEDDING_BACKEND", "active"))
-    query = np.asarray(embedder.embed_query(text), dtype=np.float32)
-    vectors = _procedure_vectors(candidates, embedder)
+    by_document: dict[int, list[tuple[int, ScoredChunk]]] = {}
+    for rank, chunk in enumerate(candidates):
+        by_document.setdefault(chunk.document_id, []).append((rank, chunk))
     matches = []
-    for procedure in candidates:
-        similarity = float(query @ vectors[procedure.id])
-        rank = _search_rank(procedure, hits)
-        if rank is None and similarity < MIN_SIMILARITY:
-            continue
-        score = similarity + (HIT_BONUS / (1 + rank) if rank is not None else 0.0)
-        score += SAME_LANGUAGE_BONUS if procedure.language == language else 0.0
-        score += MODEL_BONUS if machine_model and machine_model in procedure.machine_models else 0.0
-        matches.append(ProcedureMatch(procedure, score, similarity, rank, _confidence(similarity, rank)))
+    expert = [p for p in procedures if p.document_id is None]
+    expert_scores = _expert_scores(text, expert) if expert else {}
+    for procedure in procedures:
+        if procedure.document_id is None:
+            similarity, rank = expert_scores[procedure.id], None
+        else:
+            found = _best_chunk(procedure, by_document.get(procedure.document_id, ()))
+            if found is None:
+                continue
+            rank, similarity = found
+        score = similarity + _prior(procedure, language)
+        matches.append(ProcedureMatch(procedure, score, similarity, rank, _confidence(score)))
     matches.sort(key=lambda m: -m.score)
     return matches
 
 
-def _candidates(machine_model: str):
+def _procedures(machine_model: str):
     queryset = (
         Procedure.objects.filter(is_active=True)
         .filter(Q(document__isnull=True) | Q(document__status=DocumentStatus.READY))
@@ -90,22 +117,38 @@ def _candidates(machine_model: str):
     return queryset
 
 
-def _search_rank(procedure: Procedure, hits) -> int | None:
-    if procedure.document_id is None or procedure.source_page is None:
+def _best_chunk(procedure: Procedure, chunks) -> tuple[int, float] | None:
+    if procedure.source_page is None:
         return None
     first, last = procedure.source_page, max(procedure.source_page, procedure.last_page or 0)
-    for rank, hit in enumerate(hits):
-        if hit.document_id == procedure.document_id and hit.page_start <= last and hit.page_end >= first:
-            return rank
+    for rank, chunk in chunks:  # candidates come best first
+        if chunk.page_start <= last and chunk.page_end >= first:
+            return rank, chunk.score
     return None
 
 
-def _confidence(similarity: float, rank: int | None) -> float:
-    """A 0..1 figure for "how sure is this diagnosis": half words, half search rank."""
-    words = min(1.0, max(0.0, (similarity - 0.78) / 0.12))
-    search = 1.0 / (1 + rank) if rank is not None else 0.0
+def _prior(procedure: Procedure, language: str) -> float:
+    prior = 0.0
+    document = procedure.document
+    if document is not None and document.doc_type == "service_bulletin":
+        prior += BULLETIN_BONUS
+    if document is not None and document.doc_type == "quick_guide" and procedure.language != language:
+        prior += FOREIGN_GUIDE_BONUS
+    return prior
+
+
+def _confidence(score: float) -> float:
+    """A 0..1 figure for "how sure is this diagnosis"."""
+    share = (score - MIN_FIT) / (FULL_FIT - MIN_FIT)
     # Never shown as certain: a description can fit a procedure perfectly and the cause be elsewhere.
-    return round(min(0.95, 0.5 * words + 0.5 * search), 2)
+    return round(min(0.95, max(0.3, 0.3 + 0.65 * share)), 2)
+
+
+def _expert_scores(text: str, procedures: list[Procedure]) -> dict[int, float]:
+    embedder = get_embedder(settings.KNOWLEDGE_SEARCH.get("EMBEDDING_BACKEND", "active"))
+    query = np.asarray(embedder.embed_query(text), dtype=np.float32)
+    vectors = _procedure_vectors(procedures, embedder)
+    return {p.id: language_adjusted(query, vectors[p.id], p.language) for p in procedures}
 
 
 def _procedure_text(procedure: Procedure) -> str:

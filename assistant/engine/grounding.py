@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from knowledge.metrics import SEARCH_SECONDS
-from knowledge.search import SearchHit, chunks_hybrid_search
+from knowledge.search import ScoredChunk, SearchHit, chunks_hybrid_search
 
 # Sources handed to the LLM / the offline responder. More sources dilute the answer; fewer miss
 # the page that a cross-lingual question needs.
@@ -21,6 +21,12 @@ class Grounding:
     # citations) is its position here.
     sources: tuple[SearchHit, ...] = field(default_factory=tuple)
     retrieval_ms: float = 0.0
+    # Every scored candidate of the search (procedure matching reads beyond the sources), and the
+    # glossary concepts the question names.
+    candidates: tuple[ScoredChunk, ...] = field(default_factory=tuple)
+    concepts: tuple[str, ...] = field(default_factory=tuple)
+    # Concepts of things (parts, equipment) the question names that no document mentions.
+    unsupported: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def citations(self) -> list[dict]:
@@ -42,6 +48,9 @@ def retrieve(*, query: str, language: str, machine_model: str | None) -> Groundi
         abstained=result.abstained or not sources,
         sources=() if result.abstained else sources,
         retrieval_ms=result.took_ms,
+        candidates=result.candidates,
+        concepts=result.concepts,
+        unsupported=result.unsupported,
     )
 
 

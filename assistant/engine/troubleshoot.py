@@ -19,12 +19,13 @@ from assistant.phrases import phrase
 from knowledge.search import SearchHit
 from troubleshooting import selectors as runs
 from troubleshooting import services as run_services
-from troubleshooting.faults import fault_signal
-from troubleshooting.matching import MIN_SIMILARITY, ProcedureMatch, procedures_for_fault
+from troubleshooting.faults import fault_signal, is_question
+from troubleshooting.matching import ProcedureMatch, procedures_for_fault
 from troubleshooting.models import EndReason, Outcome, RunStatus, RunStep, TroubleshootingRun
 from troubleshooting.outcomes import outcome_from_text
 from troubleshooting.presentation import step_source, step_text
 
+from .grounding import Grounding, retrieve
 from .machine import machine_facts
 from .offline import quote
 from .prompt import fence
@@ -71,28 +72,53 @@ def _describes_another_fault(step: RunStep, text: str, language: str) -> bool:
     if len(text.split()) < _NEW_FAULT_MIN_WORDS or not fault_signal(text, language).is_fault:
         return False
     run = step.run
-    matches = procedures_for_fault(text=text, language=language, machine_model=run.machine_model)
-    return bool(matches) and matches[0].procedure.id != run.procedure_id
+    grounding = retrieve(query=text, language=language, machine_model=run.machine_model or None)
+    matches = procedures_for_fault(
+        text=text, language=language, machine_model=run.machine_model, candidates=grounding.candidates
+    )
+    return bool(matches) and matches[0].fits and matches[0].procedure.id != run.procedure_id
 
 
-def start_if_fault(*, session, text: str, language: str, hits) -> StepReply | None:
-    """Start a run when `text` describes a fault that a procedure covers; None otherwise."""
-    if not fault_signal(text, language).is_fault:
-        return None
-    matches = procedures_for_fault(text=text, language=language, machine_model=session.machine_model, hits=hits)
-    if not matches:
-        return None
-    run, step = run_services.run_start(session=session, match=matches[0], symptom=text, language=language)
+@dataclass(frozen=True)
+class FaultTurn:
+    """What a turn that is not a step answer says about a fault: a started run, or a fault no
+    procedure fits (answered from the manual, with an expert offered), or no fault at all."""
+
+    reply: StepReply | None = None
+    unmatched_fault: bool = False
+
+
+def start_if_fault(*, session, text: str, language: str, grounding: Grounding) -> FaultTurn:
+    """Start a run when `text` describes a fault that a procedure covers."""
+    signal = fault_signal(text, language, concepts=grounding.concepts)
+    matches = procedures_for_fault(
+        text=text, language=language, machine_model=session.machine_model, candidates=grounding.candidates
+    )
+    best = matches[0] if matches else None
+    # The word lists and the glossary are signals, not a gate: a statement about the machine that a
+    # procedure fits well is a fault report even in words no list knows.
+    is_fault = signal.is_fault or (best is not None and best.fits and not is_question(text))
+    if not is_fault:
+        return FaultTurn()
+    if best is None or not best.fits_with(unsupported=bool(grounding.unsupported)):
+        return FaultTurn(unmatched_fault=True)
+    run, step = run_services.run_start(session=session, match=best, symptom=text, language=language)
     source = step_source(step)
     assessment = _assessment(run, matches, language, session)
-    offline = "\n\n".join([*assessment, step_text(step, run, language), phrase("ask_outcome", language)])
+    closing = [phrase("ask_outcome", language)]
+    if not best.confident:
+        closing.append(phrase("low_confidence_offer", language))
+    offline = "\n\n".join([*assessment, step_text(step, run, language), *closing])
     task = (
         "The operator describes a fault. First give a short diagnostic assessment (two or three sentences: the "
         "likely causes and any safety warnings, from the excerpts). Then give ONLY the troubleshooting step "
         f"below, in your own words but keeping every value exactly, its safety warning first:\n{_step_block(step)}\n"
         "Do not give any other step. End by asking whether it worked."
     )
-    return StepReply(run, step, offline, task, _sources(source, hits))
+    reply = StepReply(
+        run, step, offline, task, _sources(source, grounding.sources), offers_escalation=not best.confident
+    )
+    return FaultTurn(reply=reply)
 
 
 def answer_outcome(*, step: RunStep, outcome: str, note: str, language: str) -> StepReply:
@@ -149,9 +175,7 @@ def _assessment(run: TroubleshootingRun, matches: list[ProcedureMatch], language
         dict.fromkeys(
             m.procedure.title
             for m in matches[1:]
-            if m.procedure.title != procedure.title
-            and m.similarity >= MIN_SIMILARITY
-            and m.score >= best - _ALSO_WITHIN
+            if m.procedure.title != procedure.title and m.fits and m.score >= best - _ALSO_WITHIN
         )
     )
     if others:

@@ -124,6 +124,11 @@ def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dic
     model_used = "offline"
     usage = (0, 0)
     llm_ms = 0.0
+    # An unmatched fault is answered like a question (from the manual, by the LLM when configured),
+    # and always ends with the offer of an expert.
+    unmatched_fault = intent == "unmatched_fault"
+    if unmatched_fault:
+        intent = None
     wants_llm = intent is None and grounding is not None and not grounding.abstained
     if step_reply is not None:
         wants_llm = bool(step_reply.llm_task)  # an ended run is told in fixed phrases
@@ -138,7 +143,13 @@ def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dic
             reply_text = step_reply.offline_text
         else:
             reply_text = offline_reply(grounding=grounding, language=language, intent=intent)
+            if unmatched_fault:
+                reply_text = _unmatched_fault_text(reply_text, grounding, language)
         yield from _stream_words(reply_text)
+    elif unmatched_fault:
+        offer = "\n\n" + phrase("offer_escalation", language)
+        reply_text += offer
+        yield {"event": "token", "text": offer}
 
     citations = grounding.citations if grounding is not None and not grounding.abstained else []
     yield {"event": "citations", "citations": citations}
@@ -157,6 +168,7 @@ def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dic
         offers_escalation=bool(
             (step_reply is not None and step_reply.offers_escalation)
             or (step_reply is None and grounding is not None and grounding.abstained)
+            or unmatched_fault
         ),
         run_step=shown,
         model_used=model_used,
@@ -190,10 +202,20 @@ def _understand(turn: TurnInput, user_message: Message, text: str, language: str
         return None, _step_grounding(step_reply, text, language), step_reply, _UNREAD
     grounding = retrieve(query=_retrieval_query(session, user_message), language=language,
                          machine_model=session.machine_model)  # fmt: skip
-    step_reply = troubleshoot.start_if_fault(session=session, text=text, language=language, hits=grounding.sources)
-    if step_reply is not None:
-        return None, _step_grounding(step_reply, text, language), step_reply, _UNREAD
+    fault = troubleshoot.start_if_fault(session=session, text=text, language=language, grounding=grounding)
+    if fault.reply is not None:
+        return None, _step_grounding(fault.reply, text, language), fault.reply, _UNREAD
+    if fault.unmatched_fault:
+        # A fault no procedure fits: what the manual says (if anything), and an expert, always.
+        return "unmatched_fault", grounding, None, waiting
     return None, grounding, None, waiting
+
+
+def _unmatched_fault_text(answer: str, grounding: Grounding | None, language: str) -> str:
+    """The offline reply to a fault no procedure fits: say so, quote what the manual has, offer an expert."""
+    if grounding is None or grounding.abstained:
+        return answer  # the abstention already ends with the offer
+    return "\n\n".join([phrase("no_procedure", language), answer, phrase("offer_escalation", language)])
 
 
 def _step_grounding(step_reply, text: str, language: str) -> Grounding:

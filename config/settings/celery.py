@@ -69,5 +69,6 @@ CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 # The one place the periodic schedule lives (CONVENTIONS: "the beat schedule lives in code").
 CELERY_BEAT_SCHEDULE: dict = {
     "knowledge-requeue-stuck-documents": {"task": "knowledge.requeue_stuck_documents", "schedule": 120.0},
+    "knowledge-refresh-concepts": {"task": "knowledge.refresh_concepts", "schedule": 300.0},
     "escalations-sweep-emails": {"task": "escalations.sweep_emails", "schedule": 300.0},
 }

@@ -474,7 +474,7 @@ def test_search_test_page_ranks_chunks_with_scores_and_pages(staff_client, index
     assert [hit.chunk_id for hit in result.results][:1] == [chunks[0].id]
     assert len(result.results) == 2
     top = result.results[0]
-    assert top.vector_similarity is not None and top.text_rank is not None
+    assert top.vector_similarity is not None and top.concept_score is not None
     html = response.content.decode()
     assert '<td class="kb-section">Hydraulic pump pressure loss</td>' in html
     assert '<td class="kb-pages">p. 7</td>' in html

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from knowledge.evaluation import evaluate, load_queries, summarize
 
-METRICS = ("recall@5", "mrr@10", "abstain_no_answer", "false_abstention")
+METRICS = ("recall@5", "mrr@10", "p@1", "abstain_no_answer", "false_abstention")
 
 
 class Command(BaseCommand):
@@ -61,6 +61,7 @@ class Command(BaseCommand):
         rows = [("overall", summary["overall"])]
         rows += [(f"lang {k}", v) for k, v in summary["by_language"].items()]
         rows += [(f"type {k}", v) for k, v in summary["by_type"].items()]
+        rows += [(f"half {k}", v) for k, v in summary.get("by_half", {}).items()]
         for name, values in rows:
             cells = "".join(f"{'-' if values[m] is None else format(values[m], '.3f'):>19}" for m in METRICS)
             self.stdout.write(f"{name:<16}{values['queries']:>4}{cells}")
