@@ -17,7 +17,8 @@ abstention work") explains every step and how the numbers in settings.KNOWLEDGE_
 3. The glossary (knowledge/glossary) names the question's concepts in any of the six languages. They
    give two language-independent signals: a BM25 match of the question's concepts against each
    chunk's stored concepts, and the similarity to the question's English gloss ("pressure drop
-   boost pump"), which the embedding model reads far better than Norwegian or Arabic (decision 0008).
+   boost pump": the mean of its concepts' English term vectors), which the embedding model reads
+   far better than Norwegian or Arabic (decision 0008).
 4. Score = vector relevance + GLOSS_WEIGHT * gloss relevance + CONCEPT_WEIGHT * concept match + small
    priors (a quoted code found, a quick guide in another language than the question's, a title
    page, the selected machine model). Pseudo-relevance feedback then adds the centred mean of the
@@ -324,7 +325,7 @@ def chunks_hybrid_search(
     # it still takes the gloss term, so that scores keep one scale across languages.
     gloss_vector = None
     if gloss and hybrid:
-        gloss_vector = vector if language == "en" else embedder.embed_query(gloss)
+        gloss_vector = vector if language == "en" else _gloss_vector(concepts, embedder)
     plan = _Plan(
         vector=vector, gloss_vector=gloss_vector, terms=_query_terms(query) if mode == "text" else [],
         codes=codes, language=language, machine_model=machine_model, text_mode=mode == "text", conf=conf,
@@ -422,6 +423,26 @@ def chunks_hybrid_search(
     )
 
 
+_concept_vectors: dict[tuple[str, str], np.ndarray] = {}
+_concept_lock = threading.Lock()
+
+
+def _gloss_vector(concepts: tuple[str, ...], embedder) -> np.ndarray:
+    """The question's English gloss as a vector: the mean of its concepts' English terms, each
+    embedded once per process and model. Measured on the tuning half as good as embedding the gloss
+    text (MRR@10 0.832 against 0.830), and it costs no model call per question once warm."""
+    terms = glossary()
+    model = getattr(embedder, "model_id", "")
+    missing = [c for c in concepts if (model, c) not in _concept_vectors]
+    if missing:
+        vectors = [embedder.embed_query(terms.concepts[c].english) for c in missing]
+        with _concept_lock:
+            for concept, vector in zip(missing, vectors, strict=True):
+                _concept_vectors[(model, concept)] = np.asarray(vector, dtype=np.float32)
+    mean = np.mean([_concept_vectors[(model, c)] for c in concepts], axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)
+
+
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
@@ -438,8 +459,11 @@ def _prior(row: dict, plan: _Plan, conf: dict) -> float:
     prior = 0.0
     if row["code_rank"] is not None:
         prior += conf["CODE_BONUS"]
-    if plan.machine_model and plan.machine_model in (row["machine_models"] or ()):
-        prior += conf["MODEL_BONUS"]
+    if plan.machine_model and not row["machine_models"]:
+        # A section written for the selected model beats a generic one. Applied as a penalty to the
+        # generic ones, so that selecting a model does not shift every score (thresholds on the
+        # score, like troubleshooting's MIN_FIT, keep their meaning).
+        prior -= conf["MODEL_BONUS"]
     if row["front_matter"]:
         prior += conf["FRONT_MATTER_BONUS"]
     if row["doc_type"] == "quick_guide" and plan.language and row["language"] != plan.language:

@@ -36,18 +36,18 @@ from knowledge.models import DocumentStatus, Procedure
 from knowledge.search import ScoredChunk, language_adjusted
 
 # Score (knowledge.search's scale) below which no procedure fits: no run, an expert is offered.
-MIN_FIT = 0.70
+MIN_FIT = 0.64
 # The same when the description names a thing no document mentions (a zinc anode, an engine mount):
 # the manuals rarely have its fix, so only a clearly better fit starts a run.
-UNSUPPORTED_FIT = 0.74
+UNSUPPORTED_FIT = 0.71
 # Below this a run still starts, but the operator is offered an expert alongside the first step.
-CONFIDENT_FIT = 0.76
+CONFIDENT_FIT = 0.71
 # A bulletin's steps retrofit a part; a manual's procedure that fits about as well is the run.
 BULLETIN_BONUS = -0.05
 # A quick guide in a language the operator did not write in (on top of search's own prior).
 FOREIGN_GUIDE_BONUS = -0.02
 # Confidence shown to the operator: the fit mapped linearly from MIN_FIT (0.3) to FULL_FIT (0.95).
-FULL_FIT = 0.85
+FULL_FIT = 0.80
 
 
 @dataclass(frozen=True)

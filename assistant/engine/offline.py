@@ -18,6 +18,8 @@ from .grounding import Grounding
 
 # Longest quote of one section; a long section is cut at a paragraph or step boundary.
 QUOTE_CHARS = 1200
+# How many of the best sources may contribute a matched table row to lead the answer.
+_ROW_SOURCES = 3
 
 _GREETING = re.compile(
     r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|γει[αά]( σου| σας)?|καλημ[εέ]ρα|καλησπ[εέ]ρα|"
@@ -69,13 +71,18 @@ def offline_reply(*, grounding: Grounding | None, language: str, intent: str | N
     if grounding is None or grounding.abstained or not grounding.sources:
         return "\n\n".join([phrase("abstain", language), phrase("offer_escalation", language)])
     top = grounding.sources[0]
-    parts = [phrase("manual_says", language)]
+    blocks = [phrase("manual_says", language)]
+    # A table row that matched the question better than its section as a whole is the answer to a
+    # "how much / which part number" question: it leads, so a long section's quote cannot cut it off.
+    row_source = next((s for s in grounding.sources[:_ROW_SOURCES] if s.row_text), None)
+    if row_source is not None:
+        fact = row_source.row_text.split("\n", 1)[-1]
+        blocks.append(f"› {fact}\n{citation_line(row_source, language)}")
     body = quote(top.text)
     if top.section and not body.startswith(top.section):
         body = f"{top.section}\n{body}"
-    parts.append(body)
-    parts.append(citation_line(top, language))
+    blocks.append(body)
     # Other pages that matched: cited, not quoted, so the operator can open them.
     others = [s for s in grounding.sources[1:3] if (s.document_id, s.page_start) != (top.document_id, top.page_start)]
-    parts.extend(citation_line(s, language) for s in others)
-    return "\n\n".join(parts[:3]) + ("\n" + "\n".join(parts[3:]) if len(parts) > 3 else "")
+    citations = [citation_line(s, language) for s in [top, *others]]
+    return "\n\n".join(blocks) + "\n\n" + "\n".join(citations)
