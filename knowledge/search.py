@@ -1,28 +1,27 @@
-"""Hybrid retrieval: language-adjusted vectors, an English gloss and glossary concepts in one score.
+"""Hybrid retrieval: language-adjusted vectors and glossary concepts in one score.
 
 Read-only (a selector in CONVENTIONS' terms). docs/knowledge.md ("Retrieval: how ranking and
 abstention work") explains every step and how the numbers in settings.KNOWLEDGE_SEARCH were chosen
 (on the tuning half of shared/dev-eval; both halves are reported). In short, for a question q:
 
-1. Candidates, in one SQL statement: for every chunk language in the index, the nearest chunks and
+1. The glossary (knowledge/glossary) names q's concepts in any of the six languages. A non-English
+   question is embedded together with its English gloss ("… \npressure drop boost pump"), which
+   the embedding model reads far better than Norwegian or Arabic (decision 0008).
+2. Candidates, in one SQL statement: for every chunk language in the index, the nearest chunks and
    the chunks of the nearest table-row vectors (a partial HNSW index per language, iterative scans
-   so filters cannot starve the lists); the English chunks nearest to the question's English gloss;
-   every chunk containing a code quoted in the question ("P-227", "AB5-2120"). The same statement
-   computes each candidate's exact similarity to q and to the gloss (chunk and best table row) and
-   returns its glossary concepts. A second, bounded statement fetches the text of the best ones.
-2. Vector relevance = max(similarity of the chunk, of its best table row) - alpha * q.mean(L), where
+   so filters cannot starve the lists), plus every chunk containing a code quoted in the question
+   ("P-227", "AB5-2120"). The same statement computes each candidate's exact similarity (chunk and
+   best table row) and returns its glossary concepts. A second, bounded statement fetches the text
+   of the best ones.
+3. Vector relevance = max(similarity of the chunk, of its best table row) - alpha * q.mean(L), where
    mean(L) is the mean embedding of the index's chunks in the chunk's language L: a multilingual
    embedding gives a question a higher similarity to *every* passage in its own language, and the
    mean similarity to a language is that offset (decision 0004).
-3. The glossary (knowledge/glossary) names the question's concepts in any of the six languages. They
-   give two language-independent signals: a BM25 match of the question's concepts against each
-   chunk's stored concepts, and the similarity to the question's English gloss ("pressure drop
-   boost pump": the mean of its concepts' English term vectors), which the embedding model reads
-   far better than Norwegian or Arabic (decision 0008).
-4. Score = vector relevance + GLOSS_WEIGHT * gloss relevance + CONCEPT_WEIGHT * concept match + small
-   priors (a quoted code found, a quick guide in another language than the question's, a title
-   page, the selected machine model). Pseudo-relevance feedback then adds the centred mean of the
-   best few chunks to the query and re-scores the head.
+4. Score = VECTOR_WEIGHT * vector relevance + CONCEPT_WEIGHT * concept match (BM25 of q's concepts
+   against each chunk's stored concepts) + small priors (a quoted code found, a quick guide in
+   another language than the question's, a title page, a generic chunk when a model is selected).
+   Pseudo-relevance feedback then adds the centred mean of the best few chunks to the query and
+   re-scores the head.
 5. Abstention: the question names a thing (a part, a piece of other equipment, a workplace topic)
    that no document mentions, or the best vector relevance is below a floor — unless the question
    quotes a code found verbatim in the index.
@@ -50,7 +49,7 @@ from .languages import LANGUAGES, ts_config
 # Defaults for settings.KNOWLEDGE_SEARCH keys (config/settings/providers.py sets them all).
 DEFAULTS = {
     "LANGUAGE_CENTERING": 0.5,
-    "GLOSS_WEIGHT": 0.5,
+    "VECTOR_WEIGHT": 1.5,
     "CONCEPT_WEIGHT": 0.045,
     "FEEDBACK_WEIGHT": 0.25,
     "FEEDBACK_DOCS": 5,
@@ -310,7 +309,6 @@ def chunks_hybrid_search(
     hybrid = mode == "hybrid"
     codes = _codes(query) if mode != "vector" else []
     embedder = get_embedder(conf["EMBEDDING_BACKEND"]) if use_vector else None
-    vector = embedder.embed_query(query) if use_vector else None
     terms = glossary()
     concepts: tuple[str, ...] = ()
     if hybrid:
@@ -320,14 +318,14 @@ def chunks_hybrid_search(
         written_in = detect_language(query)
         if written_in and written_in != language:
             concepts = tuple(dict.fromkeys(concepts + tuple(terms.concepts_in(query, written_in))))
-    gloss = terms.gloss_of(concepts) if conf["GLOSS_WEIGHT"] else ""
-    # An English question is its own gloss (its keyword list would only add noise and an embedding);
-    # it still takes the gloss term, so that scores keep one scale across languages.
-    gloss_vector = None
-    if gloss and hybrid:
-        gloss_vector = vector if language == "en" else _gloss_vector(concepts, embedder)
+    # The question is embedded together with its English gloss ("… \npressure drop boost pump"): the
+    # model reads the gloss far better than Arabic or Norwegian, and one embedding of both measured
+    # better on the tuning half than two separate ones (docs/knowledge.md). An English question is
+    # its own gloss.
+    gloss = terms.gloss_of(concepts) if language != "en" else ""
+    vector = embedder.embed_query(f"{query}\n{gloss}" if gloss else query) if use_vector else None
     plan = _Plan(
-        vector=vector, gloss_vector=gloss_vector, terms=_query_terms(query) if mode == "text" else [],
+        vector=vector, terms=_query_terms(query) if mode == "text" else [],
         codes=codes, language=language, machine_model=machine_model, text_mode=mode == "text", conf=conf,
     )  # fmt: skip
 
@@ -351,12 +349,8 @@ def chunks_hybrid_search(
     concept_score: dict[int, float] = {}
     best = raw_best = None
     if use_vector:
-        relevance, best, raw_best = _relevance(vector, "similarity", rows, profile, conf)
-        score = dict(relevance)
-        if gloss_vector is not None:
-            gloss_relevance, _, _ = _relevance(gloss_vector, "gloss_similarity", rows, profile, conf)
-            for chunk_id, value in gloss_relevance.items():
-                score[chunk_id] += conf["GLOSS_WEIGHT"] * value
+        relevance, best, raw_best = _relevance(vector, rows, profile, conf)
+        score = {chunk_id: conf["VECTOR_WEIGHT"] * value for chunk_id, value in relevance.items()}
         if concepts and profile.chunks:
             scale = math.log(1 + profile.chunks)
             for chunk_id in score:
@@ -419,28 +413,8 @@ def chunks_hybrid_search(
         ),
         concepts=concepts,
         unsupported=unsupported,
-        debug={"code_match": code_found, "gloss": gloss},
+        debug={"code_match": code_found, "gloss": gloss if use_vector else ""},
     )
-
-
-_concept_vectors: dict[tuple[str, str], np.ndarray] = {}
-_concept_lock = threading.Lock()
-
-
-def _gloss_vector(concepts: tuple[str, ...], embedder) -> np.ndarray:
-    """The question's English gloss as a vector: the mean of its concepts' English terms, each
-    embedded once per process and model. Measured on the tuning half as good as embedding the gloss
-    text (MRR@10 0.832 against 0.830), and it costs no model call per question once warm."""
-    terms = glossary()
-    model = getattr(embedder, "model_id", "")
-    missing = [c for c in concepts if (model, c) not in _concept_vectors]
-    if missing:
-        vectors = [embedder.embed_query(terms.concepts[c].english) for c in missing]
-        with _concept_lock:
-            for concept, vector in zip(missing, vectors, strict=True):
-                _concept_vectors[(model, concept)] = np.asarray(vector, dtype=np.float32)
-    mean = np.mean([_concept_vectors[(model, c)] for c in concepts], axis=0)
-    return mean / (np.linalg.norm(mean) or 1.0)
 
 
 def _ms(started: float) -> float:
@@ -485,7 +459,6 @@ def _bm25(concepts: tuple[str, ...], counts: dict[str, int], profile: _Profile) 
 @dataclass(frozen=True)
 class _Plan:
     vector: np.ndarray | None
-    gloss_vector: np.ndarray | None
     terms: list[str]
     codes: list[str]
     language: str | None
@@ -540,13 +513,6 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
                 ORDER BY v.embedding <=> %(qv)s::vector LIMIT %(nr)s
             )""")
             sources += [f"SELECT id FROM vec{i}", f"SELECT id FROM row{i}"]
-    if plan.gloss_vector is not None:
-        params["gv"] = _literal(plan.gloss_vector)
-        if "en" in languages:
-            # The gloss is English: it finds English pages the question's own words missed.
-            scan = chunk_scan.format(lang="'en'", vec="gv")
-            ctes.append(f"gloss_en AS MATERIALIZED ({scan})")
-            sources.append("SELECT id FROM gloss_en")
     rank = "NULL::float8"
     if plan.text_mode and plan.terms:
         params["cfg"] = ts_config(plan.language)
@@ -594,7 +560,6 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
         WITH {", ".join(ctes)}
         SELECT c.id, c.language, c.document_id, c.page_start, c.page_end,
                {similarities("qv") if plan.vector is not None else null_pair},
-               {similarities("gv") if plan.gloss_vector is not None else null_pair},
                {rank} AS rank,
                {"(SELECT rank FROM code WHERE code.id = c.id)" if plan.codes else "NULL::float8"} AS code_rank,
                {_FRONT_MATTER} AS front_matter, d.doc_type, c.machine_models, c.concepts,
@@ -602,9 +567,8 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
         FROM cand JOIN knowledge_chunk c ON c.id = cand.id JOIN knowledge_document d ON d.id = c.document_id
     """
     columns = (
-        "id", "language", "document_id", "page_start", "page_end", "similarity", "row_similarity",
-        "gloss_similarity", "gloss_row_similarity", "rank", "code_rank", "front_matter", "doc_type",
-        "machine_models", "concepts", "fingerprint",
+        "id", "language", "document_id", "page_start", "page_end", "similarity", "row_similarity", "rank",
+        "code_rank", "front_matter", "doc_type", "machine_models", "concepts", "fingerprint",
     )  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         # Iterative index scans keep the HNSW scan going until enough rows pass the filters
@@ -620,10 +584,10 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
     return rows
 
 
-def _relevance(vector: np.ndarray, column: str, rows: list[dict], profile: _Profile, conf: dict):
+def _relevance(vector: np.ndarray, rows: list[dict], profile: _Profile, conf: dict):
     """Language-adjusted similarity of every candidate; returns (relevance, best, raw best).
 
-    relevance = max(chunk similarity, best row similarity) - alpha * v.mean(language). `best` is
+    relevance = max(chunk similarity, best row similarity) - alpha * q.mean(language). `best` is
     the abstention signal: the same for chunks alone (table rows are short and match unrelated
     questions a little too well), front matter excluded.
     """
@@ -633,14 +597,13 @@ def _relevance(vector: np.ndarray, column: str, rows: list[dict], profile: _Prof
     relevance: dict[int, float] = {}
     best = raw_best = None
     for row in rows:
-        if row[column] is None:
+        if row["similarity"] is None:
+            row["best_similarity"] = None
             continue
-        chunk_similarity = float(row[column])
-        best_similarity = max(chunk_similarity, float(row[column.replace("similarity", "row_similarity")] or -1.0))
-        if column == "similarity":
-            row["best_similarity"] = best_similarity
+        chunk_similarity = float(row["similarity"])
+        row["best_similarity"] = max(chunk_similarity, float(row["row_similarity"] or -1.0))
         shift = alpha * offsets.get(row["language"], default_offset)
-        relevance[row["id"]] = best_similarity - shift
+        relevance[row["id"]] = row["best_similarity"] - shift
         if not row["front_matter"] and (best is None or chunk_similarity - shift > best):
             best, raw_best = chunk_similarity - shift, chunk_similarity
     return relevance, best, raw_best

@@ -36,9 +36,8 @@ KNOWLEDGE_SEARCH = {
     "EMBEDDING_BACKEND": env.str("KNOWLEDGE_EMBEDDING_BACKEND", default="active"),
     # Share of the query's mean similarity to a chunk language subtracted from its similarities.
     "LANGUAGE_CENTERING": 0.5,
-    # Weight of the similarity to the English gloss of the question (its glossary concepts written
-    # out in English, the language the embedding model knows best).
-    "GLOSS_WEIGHT": 0.5,
+    # Weight of the vector relevance (the question embedded with its English gloss) in the score.
+    "VECTOR_WEIGHT": 1.5,
     # Weight of the concept match (BM25 over glossary concepts, divided by ln(1 + chunks) so that
     # it keeps its size as the index grows).
     "CONCEPT_WEIGHT": 0.045,
