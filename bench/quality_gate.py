@@ -199,10 +199,16 @@ def main() -> int:
         figures = retrieval_figures(product, args.dev_eval)
         product.start(work / "serve.log")
         figures.update(probe_figures(product, args.dev_eval, work))
-    finally:
+    except BaseException:
         product.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        log = work / "serve.log"
+        if log.exists():
+            print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+        print(f"kept {work} for a look", file=sys.stderr)
+        raise
+    product.stop()
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     recorded = json.loads(RECORD.read_text()) if RECORD.exists() else {}
     failures = compare(figures, recorded)
     if args.json:

@@ -28,9 +28,11 @@ from datetime import datetime
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q
 
 from knowledge.embeddings import get_embedder
+from knowledge.glossary import glossary
 from knowledge.indexing import passage_text
 from knowledge.models import DocumentStatus, Procedure
 from knowledge.search import ScoredChunk, language_adjusted
@@ -40,6 +42,9 @@ MIN_FIT = 0.64
 # The same when the description names a thing no document mentions (a zinc anode, an engine mount):
 # the manuals rarely have its fix, so only a clearly better fit starts a run.
 UNSUPPORTED_FIT = 0.71
+# The same when the description names a part that no procedure for this model mentions (a level
+# wind, a lifting strop): the fix is probably not in a procedure, so only a clear fit starts a run.
+UNCOVERED_PART_FIT = 0.70
 # Below this a run still starts, but the operator is offered an expert alongside the first step.
 CONFIDENT_FIT = 0.71
 # A bulletin's steps retrofit a part; a manual's procedure that fits about as well is the run.
@@ -62,9 +67,15 @@ class ProcedureMatch:
     def fits(self) -> bool:
         return self.score >= MIN_FIT
 
-    def fits_with(self, *, unsupported: bool) -> bool:
-        """Whether a run may start; `unsupported`: the description names a thing no document mentions."""
-        return self.score >= (UNSUPPORTED_FIT if unsupported else MIN_FIT)
+    def fits_with(self, *, unsupported: bool, uncovered: bool) -> bool:
+        """Whether a run may start. `unsupported`: the description names a thing no document
+        mentions; `uncovered`: it names a part no procedure for this model mentions."""
+        needed = MIN_FIT
+        if unsupported:
+            needed = max(needed, UNSUPPORTED_FIT)
+        if uncovered:
+            needed = max(needed, UNCOVERED_PART_FIT)
+        return self.score >= needed
 
     @property
     def confident(self) -> bool:
@@ -101,6 +112,61 @@ def procedures_for_fault(
         matches.append(ProcedureMatch(procedure, score, similarity, rank, _confidence(score)))
     matches.sort(key=lambda m: -m.score)
     return matches
+
+
+# Concept kinds that name a component: a description naming one no procedure mentions is probably
+# about something the procedures do not fix.
+_PART_KINDS = frozenset(("part", "other_equipment"))
+_covered: dict[str, tuple[tuple, frozenset[str]]] = {}
+
+
+def uncovered_parts(*, concepts: tuple[str, ...] | list[str], machine_model: str) -> list[str]:
+    """The component concepts of a description that no procedure for `machine_model` mentions."""
+    terms = glossary()
+    parts = [c for c in concepts if c in terms.concepts and terms.kind(c) in _PART_KINDS]
+    if not parts:
+        return []
+    covered = _procedure_concepts(machine_model)
+    return [c for c in parts if c not in covered]
+
+
+def _procedure_concepts(machine_model: str) -> frozenset[str]:
+    """Glossary concepts named on the pages of this model's procedures (and in experts' procedures),
+    cached per process until procedures or documents change."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT count(*), max(p.updated_at), (SELECT max(ready_at) FROM knowledge_document)
+               FROM knowledge_procedure p"""
+        )
+        fingerprint = tuple(cursor.fetchone())
+    cached = _covered.get(machine_model)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    terms = glossary()
+    concepts: set[str] = set()
+    procedures = list(_procedures(machine_model))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT DISTINCT key FROM knowledge_procedure p
+               JOIN knowledge_chunk c ON c.document_id = p.document_id
+                AND c.page_start <= coalesce((SELECT max(s.source_page) FROM knowledge_procedurestep s
+                                              WHERE s.procedure_id = p.id), p.source_page)
+                AND c.page_end >= p.source_page,
+               jsonb_object_keys(c.concepts) key
+               WHERE p.id = ANY(%s)""",
+            [[p.id for p in procedures if p.document_id is not None]],
+        )
+        concepts.update(row[0] for row in cursor.fetchall())
+    for procedure in procedures:
+        if procedure.document_id is None:
+            text = "\n".join(
+                [procedure.title, procedure.symptom, *procedure.steps.values_list("instruction", flat=True)]
+            )
+            concepts.update(terms.concepts_in(text, procedure.language))
+    result = frozenset(concepts)
+    with _lock:
+        _covered[machine_model] = (fingerprint, result)
+    return result
 
 
 def _procedures(machine_model: str):

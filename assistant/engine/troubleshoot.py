@@ -20,7 +20,7 @@ from knowledge.search import SearchHit
 from troubleshooting import selectors as runs
 from troubleshooting import services as run_services
 from troubleshooting.faults import fault_signal, is_question
-from troubleshooting.matching import ProcedureMatch, procedures_for_fault
+from troubleshooting.matching import ProcedureMatch, procedures_for_fault, uncovered_parts
 from troubleshooting.models import EndReason, Outcome, RunStatus, RunStep, TroubleshootingRun
 from troubleshooting.outcomes import outcome_from_text
 from troubleshooting.presentation import step_source, step_text
@@ -100,7 +100,8 @@ def start_if_fault(*, session, text: str, language: str, grounding: Grounding) -
     is_fault = signal.is_fault or (best is not None and best.fits and not is_question(text))
     if not is_fault:
         return FaultTurn()
-    if best is None or not best.fits_with(unsupported=bool(grounding.unsupported)):
+    uncovered = uncovered_parts(concepts=grounding.concepts, machine_model=session.machine_model)
+    if best is None or not best.fits_with(unsupported=bool(grounding.unsupported), uncovered=bool(uncovered)):
         return FaultTurn(unmatched_fault=True)
     run, step = run_services.run_start(session=session, match=best, symptom=text, language=language)
     source = step_source(step)
