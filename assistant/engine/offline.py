@@ -18,8 +18,11 @@ from .grounding import Grounding
 
 # Longest quote of one section; a long section is cut at a paragraph or step boundary.
 QUOTE_CHARS = 1200
-# How many of the best sources may contribute a matched table row to lead the answer.
+# How many of the best sources may contribute a matched table row to lead the answer, and how many
+# rows lead at most: the best-matching row is often a neighbour of the asked one (the rotor's data
+# row for a question about the rotor's nozzle part number), so the second candidate is shown too.
 _ROW_SOURCES = 3
+_ROWS_SHOWN = 2
 
 _GREETING = re.compile(
     r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|γει[αά]( σου| σας)?|καλημ[εέ]ρα|καλησπ[εέ]ρα|"
@@ -74,8 +77,8 @@ def offline_reply(*, grounding: Grounding | None, language: str, intent: str | N
     blocks = [phrase("manual_says", language)]
     # A table row that matched the question better than its section as a whole is the answer to a
     # "how much / which part number" question: it leads, so a long section's quote cannot cut it off.
-    row_source = next((s for s in grounding.sources[:_ROW_SOURCES] if s.row_text), None)
-    if row_source is not None:
+    row_sources = [s for s in grounding.sources[:_ROW_SOURCES] if s.row_text][:_ROWS_SHOWN]
+    for row_source in row_sources:
         fact = row_source.row_text.split("\n", 1)[-1]
         blocks.append(f"› {fact}\n{citation_line(row_source, language)}")
     body = quote(top.text)
