@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from knowledge.languages import LANGUAGE_CHOICES
+from core.text.languages import LANGUAGE_CHOICES
 
 
 class ABPartsRole(models.TextChoices):
@@ -71,7 +71,7 @@ class ABPartsUser(models.Model):
     name = models.CharField(max_length=255, null=True)
     role = models.CharField(max_length=20, choices=ABPartsRole.choices)  # enum `userrole` in ABParts
     user_status = models.CharField(max_length=32)
-    # ABParts writes `no` for Norwegian Bokmål; knowledge.ingestion.language.normalize_language maps it.
+    # ABParts writes `no` for Norwegian Bokmål; core.text.languages.normalize_language maps it.
     preferred_language = models.CharField(max_length=5, null=True)
     preferred_country = models.CharField(max_length=3, null=True)
     is_active = models.BooleanField(default=True)

@@ -35,7 +35,7 @@ from .intervals import service_intervals
 from .models import ABPartsRole, ABPartsUser, Machine, MachineHours, MachineMaintenance, MaintenancePartUsage, PartUsage
 
 if TYPE_CHECKING:
-    from assistant.auth.base import AuthenticatedIdentity
+    from core.identity import AuthenticatedIdentity
 
 # How much history is read: readings to place services on the hours axis, service records to find
 # the last service of each interval, records / part usages shown.

@@ -22,7 +22,9 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from knowledge.ingestion.language import normalize_language
+from core.text.languages import normalize_language
+from knowledge import services as knowledge_services
+from knowledge.models import DocumentStatus
 
 from . import demo
 from .models import ABPartsAccount, ABPartsRole
@@ -233,9 +235,6 @@ def demo_manual_ingest(*, entry: ManualEntry) -> ManualOutcome:
     The knowledge base keys documents by content hash, so an unchanged file returns the existing
     document without any work; a changed file becomes a new revision that replaces the old one.
     """
-    from knowledge import services as knowledge_services
-    from knowledge.models import DocumentStatus
-
     started = time.perf_counter()
     with open(entry.path, "rb") as fh:
         try:

@@ -1,3 +1,25 @@
-"""Write operations of the analytics app (CONVENTIONS: services own transactions and side effects)."""
+"""Write operations of the analytics app: the only writer of MessageFeedback."""
 
 from __future__ import annotations
+
+from django.db import transaction
+
+from assistant.models import Message, MessageRole
+from core.errors import InvalidInput
+
+from .models import MessageFeedback
+
+
+@transaction.atomic
+def message_feedback_record(
+    *, user, message: Message, rating: str, comment: str = "", correction: str = ""
+) -> MessageFeedback:
+    """Thumbs up/down on an assistant message; giving feedback again replaces the earlier one."""
+    if message.role != MessageRole.ASSISTANT:
+        raise InvalidInput("Feedback is for the assistant's messages.")
+    feedback, _ = MessageFeedback.objects.update_or_create(
+        message=message,
+        user=user,
+        defaults={"rating": rating, "comment": comment.strip(), "correction": correction.strip(), "reviewed_at": None},
+    )
+    return feedback

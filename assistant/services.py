@@ -1,23 +1,45 @@
-"""Write operations of the assistant app. The chat turn itself lives in assistant/engine/turn.py."""
+"""Write operations of the assistant app: the only writers of a conversation and its messages.
+
+* `session_start` creates a conversation;
+* `session_status_set` is the one function that changes `ChatSession.status` (chat turns,
+  troubleshooting through assistant/receivers.py, escalation, the operator's "solved");
+* `message_create` is the one place a `Message` row is written (the chat turn's operator message
+  and reply): where consent, redaction and encryption will sit.
+
+`assistant/tests/test_writers.py` fails when another module writes these records. The chat turn
+itself lives in assistant/engine/turn.py.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 
-from analytics.models import MessageFeedback
+from abparts.db import ABPartsUnavailable
+from abparts.selectors import machine_get_for_identity
+from core.errors import InvalidInput
+from core.text.languages import LANGUAGES, normalize_language
 from knowledge.validation import clean_machine_models
+from troubleshooting import services as runs
 
-from .engine.language import SUPPORTED
-from .models import ChatSession, Message, MessageRole, SessionStatus
+from .models import ChatSession, Message, SessionStatus
 
 logger = logging.getLogger(__name__)
 
-
-class InvalidInput(ValueError):
-    pass
+# Which status a conversation may move to from which. A finished conversation (resolved, abandoned)
+# comes back to life when the operator writes again; an escalated one stays with the expert until
+# the operator says it is solved.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    SessionStatus.ACTIVE: frozenset({SessionStatus.RESOLVED, SessionStatus.ESCALATED, SessionStatus.ABANDONED}),
+    SessionStatus.RESOLVED: frozenset({SessionStatus.ACTIVE, SessionStatus.ESCALATED}),
+    SessionStatus.ABANDONED: frozenset({SessionStatus.ACTIVE, SessionStatus.RESOLVED, SessionStatus.ESCALATED}),
+    SessionStatus.ESCALATED: frozenset({SessionStatus.RESOLVED}),
+}
 
 
 def session_start(
@@ -29,10 +51,8 @@ def session_start(
     and wins over `machine_model`. When ABParts cannot be read the id is kept as given (the chat
     works without machine facts) rather than refusing the conversation.
     """
-    from knowledge.ingestion.language import normalize_language
-
     code = normalize_language(language) if language else ""
-    if language and code not in SUPPORTED:
+    if language and code not in LANGUAGES:
         raise InvalidInput(f"Unsupported language {language!r}.")
     models = clean_machine_models([machine_model]) if machine_model else []
     model = models[0] if models else ""
@@ -43,11 +63,6 @@ def session_start(
 
 
 def _machine_model_for(*, identity, machine_id: str) -> str:
-    from django.http import Http404
-
-    from abparts.db import ABPartsUnavailable
-    from abparts.selectors import machine_get_for_identity
-
     try:
         machine = machine_get_for_identity(identity=identity, machine_id=machine_id)
     except Http404 as exc:
@@ -59,19 +74,42 @@ def _machine_model_for(*, identity, machine_id: str) -> str:
     return known[0] if known else ""
 
 
-@transaction.atomic
-def message_feedback_record(
-    *, user, message: Message, rating: str, comment: str = "", correction: str = ""
-) -> MessageFeedback:
-    """Thumbs up/down on an assistant message; giving feedback again replaces the earlier one."""
-    if message.role != MessageRole.ASSISTANT:
-        raise InvalidInput("Feedback is for the assistant's messages.")
-    feedback, _ = MessageFeedback.objects.update_or_create(
-        message=message,
-        user=user,
-        defaults={"rating": rating, "comment": comment.strip(), "correction": correction.strip(), "reviewed_at": None},
+def session_status_set(
+    *, session_id, status: str, only_from: frozenset[str] | None = None, now: datetime | None = None
+) -> bool:
+    """Move a conversation to `status` if TRANSITIONS allows it from its current status (and, with
+    `only_from`, only from those). One UPDATE, safe under concurrency: the check is in its WHERE.
+    Returns whether the status changed; setting the current status again is a no-op (False).
+    """
+    if status not in TRANSITIONS:
+        raise InvalidInput(f"Unknown conversation status {status!r}.")
+    sources = {source for source, targets in TRANSITIONS.items() if status in targets}
+    if only_from is not None:
+        sources &= set(only_from)
+    now = now or timezone.now()
+    ended_at = None if status == SessionStatus.ACTIVE else now
+    changed = ChatSession.objects.filter(pk=session_id, status__in=sources).update(
+        status=status, ended_at=ended_at, updated_at=now
     )
-    return feedback
+    return bool(changed)
+
+
+def message_create(*, locked_session: ChatSession, role: str, content: str, language: str, **fields) -> Message:
+    """Append a message to a conversation. The caller holds the session's row lock
+    (`select_for_update`) in its transaction: the next `seq` is allocated under it, so two writers
+    never take the same position."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("message_create needs the session row locked in a transaction")
+    next_seq = (Message.objects.filter(session=locked_session).aggregate(m=Max("seq"))["m"] or 0) + 1
+    return Message.objects.create(
+        session=locked_session, seq=next_seq, role=role, content=content, language=language, **fields
+    )
+
+
+def session_summary_save(*, locked_session: ChatSession) -> None:
+    """Store the conversation summary assistant/engine/memory.py extended (session row locked)."""
+    locked_session.updated_at = timezone.now()
+    locked_session.save(update_fields=["summary", "summary_upto_seq", "updated_at"])
 
 
 @transaction.atomic
@@ -80,19 +118,12 @@ def session_resolve(*, session: ChatSession, user, save_fix: bool = False, note:
 
     Returns (session, fix card or None). Resolving twice is harmless; saving the fix twice keeps one card.
     """
-    from troubleshooting import services as runs
-
-    now = timezone.now()
-    if session.status != SessionStatus.RESOLVED:
-        ChatSession.objects.filter(pk=session.pk).update(status=SessionStatus.RESOLVED, ended_at=now, updated_at=now)
+    session_status_set(session_id=session.pk, status=SessionStatus.RESOLVED)
     run = runs.session_runs_resolve(session=session)
     card = None
     if save_fix:
         if run is None:
             raise InvalidInput("There is no troubleshooting run in this conversation to save a fix from.")
-        try:
-            card = runs.run_save_fix(run=run, user=user, note=note)
-        except runs.InvalidInput as exc:
-            raise InvalidInput(str(exc)) from exc
+        card = runs.run_save_fix(run=run, user=user, note=note)
     session.refresh_from_db()
     return session, card

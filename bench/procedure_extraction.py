@@ -30,9 +30,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from core.text.lexicon import ascii_digits
 from knowledge.ingestion import Chunk, ProcedureDraft, chunk_pages, extract_procedures, iter_pdf_pages
 from knowledge.ingestion.chunking import PATH_SEPARATOR
-from knowledge.ingestion.lexicon import ascii_digits
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DEV_EVAL = REPO.parent / "shared" / "dev-eval"

@@ -263,10 +263,10 @@ def load(args: argparse.Namespace) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from core.text.languages import ts_config
+    from core.text.lexicon import fold
     from knowledge.embeddings import get_embedder
     from knowledge.indexing import chunk_concepts, passage_text
-    from knowledge.ingestion.lexicon import fold
-    from knowledge.languages import ts_config
     from knowledge.models import Document
 
     started = time.perf_counter()

@@ -4,8 +4,22 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from assistant.api import legacy_urls as chat_legacy_urls
 from core.api.errors import api_not_found
 from core.views import health_live, health_ready, metrics
+from escalations.api import legacy_urls as escalation_legacy_urls
+
+# The /api/v1/ URL space: each app mounts its own api/urls.py here (the project is the one place
+# that knows every app; docs/architecture.md).
+api_v1 = [
+    path("knowledge/", include("knowledge.api.urls")),
+    path("", include("assistant.api.urls")),
+    path("", include("abparts.api.urls")),
+    path("", include("escalations.api.urls")),
+    path("", include("analytics.api.urls")),
+]
+# The existing ABParts widget's endpoints (SPEC §4.2).
+legacy = [*chat_legacy_urls.urlpatterns, *escalation_legacy_urls.urlpatterns]
 
 urlpatterns = [
     path("health/live", health_live, name="health-live"),
@@ -13,10 +27,10 @@ urlpatterns = [
     path("metrics", metrics, name="prometheus-django-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include("core.api.urls")),
+    path("api/v1/", include(api_v1)),
     # The existing ABParts widget's endpoints, with and without the /ai prefix of ABParts' nginx.
-    path("api/ai/", include("assistant.api.legacy_urls")),
-    path("ai/api/ai/", include(("assistant.api.legacy_urls", "legacy"), namespace="legacy-prefixed")),
+    path("api/ai/", include(legacy)),
+    path("ai/api/ai/", include((legacy, "legacy"), namespace="legacy-prefixed")),
     # Anything else under /api/ is a JSON 404, never Django's HTML page.
     re_path(r"^(ai/)?api/", api_not_found),
     path("admin/", admin.site.urls),

@@ -89,7 +89,9 @@ def check_cache() -> str:
 
 
 def check_broker() -> str:
-    from config.celery import app
+    # The project's Celery app (config/__init__.py loads it when Django starts), without importing
+    # config from core.
+    from celery import current_app as app
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
@@ -116,19 +118,14 @@ def check_worker() -> str:
     return f"{int(age)}s ago"
 
 
-def check_llm_configuration() -> str:
-    """What will answer: the configured LLM chain, or the offline responder. Reads settings only —
-    no request to the provider and no tokens spent (the old service's probe paid for a completion)."""
-    from assistant.providers import llm_configuration_status
+# Checks of higher layers (the LLM configuration lives in assistant): registered by their app's
+# ready(), so core, the lowest layer, imports none of them (docs/architecture.md).
+_registered: dict[str, Callable[[], str]] = {}
 
-    status = llm_configuration_status()
-    broken = [p["alias"] for p in status.get("providers", []) if not p["backend_importable"]]
-    if broken:
-        raise HealthCheckFailed(f"LLM backend cannot be imported: {', '.join(broken)}")
-    if status["mode"] == "offline":
-        return "offline responder (no LLM configured)"
-    models = {p["alias"]: p["model"] for p in status.get("providers", [])}
-    return "llm: " + " -> ".join(f"{alias} ({models.get(alias, '?')})" for alias in status["chain"])
+
+def register_readiness_check(name: str, check: Callable[[], str]) -> None:
+    """Add `check` to /health/ready and `manage.py healthcheck` (idempotent: a name is kept once)."""
+    _registered[name] = check
 
 
 def readiness_checks() -> dict[str, Callable[[], str]]:
@@ -141,7 +138,7 @@ def readiness_checks() -> dict[str, Callable[[], str]]:
     }
     if settings.HEALTH_REQUIRE_WORKER:
         checks["worker"] = check_worker
-    checks["llm"] = check_llm_configuration
+    checks.update(_registered)
     return checks
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from knowledge.ingestion.language import normalize_language
+from core.text.languages import normalize_language
 from knowledge.models import Document, DocumentType
 from knowledge.services import UploadRejected, document_upload
 from knowledge.validation import MachineModelsError, clean_machine_models

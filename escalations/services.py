@@ -20,8 +20,11 @@ from django.utils import timezone
 from abparts.models import ABPartsAccount
 from assistant.engine.machine import session_machine_context
 from assistant.models import ChatSession, Message, MessageRole, SessionStatus
-from assistant.phrases import normalize_language, phrase
-from knowledge.ingestion.lexicon import fold
+from assistant.services import session_status_set
+from core.errors import InvalidInput
+from core.text.languages import language_or_fallback
+from core.text.lexicon import fold
+from core.text.phrases import phrase
 from troubleshooting.models import EndReason, RunStep, TroubleshootingRun
 from troubleshooting.selectors import run_latest
 
@@ -50,10 +53,6 @@ __all__ = [
     "ticket_note_add",
     "ticket_status_change",
 ]
-
-
-class InvalidInput(ValueError):
-    pass
 
 
 class InvalidTransition(ValueError):
@@ -148,7 +147,7 @@ def ticket_escalate(
 
     messages = list(Message.objects.filter(session=locked).order_by("seq"))
     code = _ticket_language(locked, messages, language)
-    run = run_latest(session=locked)
+    run = run_latest(session_id=locked.pk)
     context = session_machine_context(locked, code)
     machine_snapshot = _json_safe(dataclasses.asdict(context)) if context is not None else {}
     last_operator_message = next((m.content for m in reversed(messages) if m.role == MessageRole.USER), "")
@@ -195,8 +194,8 @@ def ticket_escalate(
         return existing, False
 
     now = timezone.now()
-    ChatSession.objects.filter(pk=locked.pk).update(status=SessionStatus.ESCALATED, ended_at=now, updated_at=now)
-    session.status = SessionStatus.ESCALATED
+    session_status_set(session_id=locked.pk, status=SessionStatus.ESCALATED, now=now)
+    session.refresh_from_db(fields=["status", "ended_at", "updated_at"])
     TicketEvent.objects.create(ticket=ticket, actor=user, kind="created", to_value=ticket.status)
     emails.ticket_emails_queue(ticket=ticket)
     labels = {"reason": ticket.reason, "priority": ticket.priority, "language": ticket.language}
@@ -212,19 +211,21 @@ def _ticket_language(session: ChatSession, messages: list[Message], explicit: st
     """The operator's language: asked for > the conversation's > what the assistant last replied in >
     what the operator last wrote in > their ABParts profile's > English."""
     if explicit:
-        return normalize_language(explicit)
+        return language_or_fallback(explicit)
     if session.language:
-        return normalize_language(session.language)
+        return language_or_fallback(session.language)
     for role in (MessageRole.ASSISTANT, MessageRole.USER):
         spoken = next((m.language for m in reversed(messages) if m.role == role and m.language), "")
         if spoken:
-            return normalize_language(spoken)
+            return language_or_fallback(spoken)
     account = ABPartsAccount.objects.filter(user_id=session.user_id).values_list("preferred_language", flat=True)
-    return normalize_language(account.first() or "en")
+    return language_or_fallback(account.first() or "en")
 
 
 def _attempted_steps(session: ChatSession) -> list[dict]:
-    steps = RunStep.objects.filter(run__session=session).select_related("run").order_by("run__started_at", "number")
+    steps = (
+        RunStep.objects.filter(run__session_id=session.pk).select_related("run").order_by("run__started_at", "number")
+    )
     return [
         {
             "run_id": step.run_id,

@@ -24,8 +24,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.text.languages import LANGUAGE_CHOICES
+
 from .embeddings import EmbeddingError
-from .languages import LANGUAGE_CHOICES
 from .models import Chunk, Document, DocumentStatus, DocumentType, Page
 from .search import chunks_hybrid_search
 from .services import UploadRejected, document_upload

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from core.text.languages import ts_config
+from core.text.lexicon import fold
+
 from .glossary import glossary
-from .ingestion.lexicon import fold
-from .languages import ts_config
 
 # Cells that mean "nothing here"; they add no information to a row's text.
 _EMPTY_CELLS = frozenset({"", "-", "–", "—", "n/a", "/"})

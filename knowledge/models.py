@@ -10,7 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
-from .languages import LANGUAGE_CHOICES
+from core.text.languages import LANGUAGE_CHOICES
 
 EMBEDDING_DIMENSIONS = 384
 

@@ -40,11 +40,12 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
+from core.text.detect import detect_language
+from core.text.languages import LANGUAGES, ts_config
+from core.text.lexicon import fold
+
 from .embeddings import get_embedder
 from .glossary import glossary
-from .ingestion.language import detect_language
-from .ingestion.lexicon import fold
-from .languages import LANGUAGES, ts_config
 
 # Defaults for settings.KNOWLEDGE_SEARCH keys (config/settings/providers.py sets them all).
 DEFAULTS = {

@@ -22,13 +22,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.text.detect import detect_language
+from core.text.languages import normalize_language
+
 from .embeddings import EmbeddingError, get_embedder
 from .indexing import index_chunks, passage_text
 from .ingestion.base import ExtractionLimits
 from .ingestion.chunking import chunk_pages
 from .ingestion.errors import DocumentRejected
 from .ingestion.extract import inspect_document, iter_document_pages
-from .ingestion.language import detect_language, normalize_language
 from .ingestion.procedures import extract_procedures
 from .metrics import DOCUMENTS_INGESTED, INGESTION_SECONDS
 from .models import Chunk, Document, DocumentStatus, DocumentType, Page, Procedure, ProcedureStep

@@ -29,10 +29,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.text.lexicon import SYMPTOM_STEMS
 from knowledge.glossary import glossary
-from knowledge.ingestion.lexicon import SYMPTOM_STEMS
-
-from .lexicon import TR_NOT_FUNCTIONING, compile_phrases, negated, normalize, sentences, words
+from troubleshooting.wording import TR_NOT_FUNCTIONING, compile_phrases, negated, normalize, sentences, words
 
 
 @dataclass(frozen=True)

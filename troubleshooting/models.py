@@ -40,7 +40,10 @@ class Outcome(models.TextChoices):
 
 
 class TroubleshootingRun(models.Model):
-    session = models.ForeignKey("assistant.ChatSession", on_delete=models.CASCADE, related_name="runs")
+    # The conversation (assistant.ChatSession) the run belongs to: a plain id, not a foreign key,
+    # because troubleshooting sits below the chat app and must not depend on its models (decision
+    # 0009). The chat app deletes a conversation's runs with the conversation (assistant/receivers.py).
+    session_id = models.UUIDField(db_index=True)
     procedure = models.ForeignKey(
         "knowledge.Procedure", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
@@ -67,7 +70,7 @@ class TroubleshootingRun(models.Model):
         constraints = [
             # SPEC §3.2: a conversation has at most one active run.
             models.UniqueConstraint(
-                fields=["session"], condition=models.Q(status="active"), name="troubleshooting_one_active_run"
+                fields=["session_id"], condition=models.Q(status="active"), name="troubleshooting_one_active_run"
             )
         ]
         indexes = [models.Index(fields=["machine_id", "status"])]

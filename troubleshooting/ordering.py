@@ -35,7 +35,7 @@ import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from knowledge.ingestion.lexicon import fold
+from core.text.lexicon import fold
 
 # Prior shares fall by DECAY per position in the manual (then normalised over the procedure's steps).
 PRIOR_DECAY = 0.85

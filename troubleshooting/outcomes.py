@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import TR_NOT_FUNCTIONING, compile_phrases, negated, normalize, sentences, word_set, words
+from troubleshooting.wording import TR_NOT_FUNCTIONING, compile_phrases, negated, normalize, sentences, word_set, words
 
 OUTCOMES = ("worked", "partially_worked", "didnt_work", "skipped", "unsafe")
 

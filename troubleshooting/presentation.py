@@ -7,7 +7,7 @@ manual's language, framed by fixed phrases in the operator's language (SPEC §3.
 
 from __future__ import annotations
 
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 from knowledge.models import Chunk
 from knowledge.search import SearchHit
 

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404
 from .models import Outcome, RunStatus, RunStep, TroubleshootingRun
 
 
-def run_active(*, session) -> TroubleshootingRun | None:
-    return TroubleshootingRun.objects.filter(session=session, status=RunStatus.ACTIVE).first()
+def run_active(*, session_id) -> TroubleshootingRun | None:
+    return TroubleshootingRun.objects.filter(session_id=session_id, status=RunStatus.ACTIVE).first()
 
 
 def run_current_step(*, run: TroubleshootingRun) -> RunStep | None:
@@ -18,23 +18,23 @@ def run_current_step(*, run: TroubleshootingRun) -> RunStep | None:
     return RunStep.objects.filter(run=run, outcome="").select_related("run").order_by("-number").first()
 
 
-def session_current_step(*, session) -> RunStep | None:
+def session_current_step(*, session_id) -> RunStep | None:
     """What a resumed conversation shows: the step of its active run that waits for an answer."""
     return (
-        RunStep.objects.filter(run__session=session, run__status=RunStatus.ACTIVE, outcome="")
+        RunStep.objects.filter(run__session_id=session_id, run__status=RunStatus.ACTIVE, outcome="")
         .select_related("run")
         .order_by("-number")
         .first()
     )
 
 
-def run_step_get_for_session(*, session, step_id) -> RunStep:
+def run_step_get_for_session(*, session_id, step_id) -> RunStep:
     """A step of one of the session's runs; 404 otherwise (the session is already the user's own)."""
-    return get_object_or_404(RunStep.objects.select_related("run").filter(run__session=session), pk=step_id)
+    return get_object_or_404(RunStep.objects.select_related("run").filter(run__session_id=session_id), pk=step_id)
 
 
-def run_latest(*, session) -> TroubleshootingRun | None:
-    return TroubleshootingRun.objects.filter(session=session).order_by("-started_at").first()
+def run_latest(*, session_id) -> TroubleshootingRun | None:
+    return TroubleshootingRun.objects.filter(session_id=session_id).order_by("-started_at").first()
 
 
 def previous_fixes(*, run: TroubleshootingRun, limit: int = 2) -> list[RunStep]:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.errors import InvalidInput
 from knowledge.models import ProcedureStep
 
 from .matching import ProcedureMatch
@@ -27,14 +28,11 @@ from .ordering import (
     step_key,
     unreached_credit,
 )
+from .signals import run_resolved
 
 
 class StepNotCurrent(Exception):
     """The step was already answered differently, or its run has ended: it cannot take an outcome now."""
-
-
-class InvalidInput(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -56,13 +54,13 @@ def run_start(*, session, match: ProcedureMatch, symptom: str, language: str) ->
     steps = list(ProcedureStep.objects.filter(procedure=procedure).order_by("order"))
     if not steps:
         raise InvalidInput("The procedure has no steps.")
-    TroubleshootingRun.objects.filter(session=session, status=RunStatus.ACTIVE).update(
+    TroubleshootingRun.objects.filter(session_id=session.pk, status=RunStatus.ACTIVE).update(
         status=RunStatus.ABANDONED, end_reason=EndReason.NEW_PROBLEM, ended_at=timezone.now()
     )
     keyed = [(step.id, step_key(procedure.title, step.instruction)) for step in steps]
     ranked = rank_steps(keyed, _stats(session.machine_model, [key for _, key in keyed]))
     run = TroubleshootingRun.objects.create(
-        session=session,
+        session_id=session.pk,
         procedure=procedure,
         procedure_title=procedure.title[:300],
         symptom=symptom,
@@ -126,7 +124,9 @@ def run_record_outcome(*, run_step: RunStep, outcome: str, note: str = "") -> Ou
     if end_reason is not None:
         transaction.on_commit(lambda: RUNS_ENDED.labels(end_reason=end_reason).inc())
     if run.status == RunStatus.RESOLVED:
-        _session_resolved(run.session_id, now)
+        # The operator confirmed the fix: the chat app marks the conversation resolved, in this
+        # transaction (troubleshooting does not write the chat app's records; decision 0009).
+        run_resolved.send(sender=TroubleshootingRun, run=run)
     return OutcomeResult(run, step, next_step)
 
 
@@ -160,14 +160,19 @@ def run_save_fix(*, run: TroubleshootingRun, user, note: str = "") -> FixCard:
     return card
 
 
+def session_runs_delete(*, session_id) -> None:
+    """Delete a conversation's runs and their steps (the chat app calls it when it deletes one)."""
+    TroubleshootingRun.objects.filter(session_id=session_id).delete()
+
+
 @transaction.atomic
 def session_runs_resolve(*, session) -> TroubleshootingRun | None:
     """The operator says the problem is solved: end the active run as resolved. Returns the latest run."""
     now = timezone.now()
-    TroubleshootingRun.objects.filter(session=session, status=RunStatus.ACTIVE).update(
+    TroubleshootingRun.objects.filter(session_id=session.pk, status=RunStatus.ACTIVE).update(
         status=RunStatus.RESOLVED, end_reason=EndReason.OPERATOR_RESOLVED, ended_at=now, updated_at=now
     )
-    return TroubleshootingRun.objects.filter(session=session).order_by("-started_at").first()
+    return TroubleshootingRun.objects.filter(session_id=session.pk).order_by("-started_at").first()
 
 
 def _end_reason(run: TroubleshootingRun, outcome: str) -> str | None:
@@ -289,12 +294,3 @@ def _stats_add(machine_model: str, learned: dict[str, StepCounts]) -> None:
                     updated_at = EXCLUDED.updated_at""",
             params,
         )
-
-
-def _session_resolved(session_id, now) -> None:
-    from assistant.models import ChatSession, SessionStatus
-
-    # The operator confirmed the fix: that is what "resolved" means in the analytics (SPEC §3.7).
-    ChatSession.objects.filter(pk=session_id, status=SessionStatus.ACTIVE).update(
-        status=SessionStatus.RESOLVED, ended_at=now, updated_at=now
-    )

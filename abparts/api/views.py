@@ -14,9 +14,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistant.auth.drf import request_identity
 from core.api.errors import error_body
-from knowledge.ingestion.language import normalize_language
+from core.identity import request_identity
+from core.text.languages import normalize_language
 
 from .. import selectors
 from ..db import ABPartsUnavailable

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from abparts import demo, selectors
 from abparts.db import ABPartsUnavailable
-from assistant.auth.base import AuthenticatedIdentity
+from core.identity import AuthenticatedIdentity
 
 pytestmark = pytest.mark.django_db(databases=["default", "abparts"])
 

@@ -19,9 +19,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistant.auth.drf import request_identity
-from assistant.phrases import phrase
 from core.api.errors import error_body
+from core.identity import request_identity
+from core.text.languages import normalize_language
+from core.text.phrases import phrase
 from troubleshooting import selectors as run_selectors
 from troubleshooting.models import Outcome, RunStatus
 from troubleshooting.presentation import step_payload
@@ -136,7 +137,7 @@ class LegacyStepFeedbackView(LegacyThrottleMixin, APIView):
         session = _own_session(request, values["session_id"])
         if session is None or not values["step_id"].isdigit():
             raise Http404
-        step = run_selectors.run_step_get_for_session(session=session, step_id=int(values["step_id"]))
+        step = run_selectors.run_step_get_for_session(session_id=session.pk, step_id=int(values["step_id"]))
         language = _language(values.get("language")) or session.language or step.run.language
         outcome = values["feedback"]
         turn = TurnInput(
@@ -156,7 +157,7 @@ class LegacyStepFeedbackView(LegacyThrottleMixin, APIView):
                 {"feedback_received": False, "workflow_status": "in_progress", "next_step": failure,
                  "completion_message": None}
             )  # fmt: skip
-        run = run_selectors.run_latest(session=session)
+        run = run_selectors.run_latest(session_id=session.pk)
         if run is not None and run.status == RunStatus.ACTIVE:
             body = {"feedback_received": True, "workflow_status": "in_progress",
                     "next_step": chat_response(message, session, started), "completion_message": None}  # fmt: skip
@@ -215,8 +216,6 @@ def _invalid(request, errors) -> Response:
 
 
 def _language(code: str | None) -> str | None:
-    from knowledge.ingestion.language import normalize_language
-
     normalized = normalize_language(code) if code else None
     return normalized if normalized in SUPPORTED else None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analytics.models import MessageFeedback
 from troubleshooting.models import Outcome
 from troubleshooting.presentation import step_payload
 from troubleshooting.selectors import session_current_step
@@ -98,7 +97,7 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
 
     @extend_schema_field(StepSerializer(allow_null=True))
     def get_current_step(self, obj) -> dict | None:
-        step = session_current_step(session=obj)
+        step = session_current_step(session_id=obj.pk)
         return step_payload(step) if step is not None else None
 
 
@@ -106,18 +105,6 @@ class MessageCreateInputSerializer(serializers.Serializer):
     content = serializers.CharField(trim_whitespace=True, allow_blank=True, max_length=100_000)
     client_message_id = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}$", required=False, allow_blank=True)
     language = serializers.CharField(max_length=10, required=False, allow_blank=True, allow_null=True)
-
-
-class FeedbackInputSerializer(serializers.Serializer):
-    rating = serializers.ChoiceField(choices=MessageFeedback.Rating.choices)
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    correction = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-
-
-class FeedbackOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = MessageFeedback
-        fields = ["id", "message", "rating", "comment", "correction", "created_at", "updated_at"]
 
 
 class StepFeedbackInputSerializer(serializers.Serializer):

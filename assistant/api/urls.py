@@ -16,5 +16,4 @@ urlpatterns = [
         name="session-step-feedback",
     ),
     path("sessions/<uuid:session_id>/resolve/", views.SessionResolveView.as_view(), name="session-resolve"),
-    path("messages/<int:message_id>/feedback/", views.MessageFeedbackView.as_view(), name="message-feedback"),
 ]

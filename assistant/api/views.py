@@ -1,4 +1,4 @@
-"""Chat API: sessions, messages (JSON or Server-Sent Events), message feedback.
+"""Chat API: sessions, messages (JSON or Server-Sent Events), step answers.
 
 Each view validates, calls one service/selector or the engine, and serializes. The chat turn is
 in assistant/engine/turn.py.
@@ -18,9 +18,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistant.auth.drf import request_identity
-from assistant.phrases import phrase
 from core.api.errors import error_body
+from core.identity import request_identity
+from core.text.phrases import phrase
 from troubleshooting import selectors as run_selectors
 
 from .. import selectors, services
@@ -28,8 +28,6 @@ from ..engine.turn import TurnInput, TurnRejected, drain, reply_language, run_tu
 from ..models import ChatSession
 from .renderers import EventStreamRenderer
 from .serializers import (
-    FeedbackInputSerializer,
-    FeedbackOutputSerializer,
     MessageCreateInputSerializer,
     MessageOutputSerializer,
     SessionCreateInputSerializer,
@@ -202,7 +200,7 @@ class StepFeedbackView(ChatTurnThrottleMixin, APIView):
     )
     def post(self, request, session_id, step_id: int):
         session = selectors.session_get_for_user(user=request.user, session_id=session_id)
-        step = run_selectors.run_step_get_for_session(session=session, step_id=step_id)
+        step = run_selectors.run_step_get_for_session(session_id=session.pk, step_id=step_id)
         data = StepFeedbackInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -237,18 +235,3 @@ class SessionResolveView(APIView):
         except services.InvalidInput as exc:
             raise ValidationError({"save_fix": [str(exc)]}) from exc
         return Response({"session": SessionOutputSerializer(session).data, "fix_card_id": card.id if card else None})
-
-
-class MessageFeedbackView(APIView):
-    @extend_schema(
-        request=FeedbackInputSerializer, responses={201: FeedbackOutputSerializer}, operation_id="messages_feedback"
-    )
-    def post(self, request, message_id: int):
-        message = selectors.message_get_for_user(user=request.user, message_id=message_id)
-        data = FeedbackInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            feedback = services.message_feedback_record(user=request.user, message=message, **data.validated_data)
-        except services.InvalidInput as exc:
-            raise ValidationError({"message": [str(exc)]}) from exc
-        return Response(FeedbackOutputSerializer(feedback).data, status=status.HTTP_201_CREATED)

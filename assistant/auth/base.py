@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from django.core.cache import cache
 
+from core.identity import AuthenticatedIdentity
+
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    pass
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class AuthenticatedIdentity:
-    """Who made a request, as a token backend resolved it. DRF's `request.auth` carries it.
-
-    `user` is always the local Django user; the ABParts fields are None when the source does not know
-    them (the demo backend knows none of them).
-    """
-
-    user: AbstractBaseUser
-    source: str  # "demo", "abparts", ...
-    abparts_user_id: uuid.UUID | None = None
-    organization_id: uuid.UUID | None = None
-    role: str | None = None  # ABParts role: "user" | "admin" | "super_admin"
-    preferred_language: str | None = None
 
 
 class TokenBackendUnavailable(Exception):

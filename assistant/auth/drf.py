@@ -12,7 +12,7 @@ import re
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication
 
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 
 from .backends import authenticate_token
 from .base import AuthenticatedIdentity, TokenBackendUnavailable
@@ -68,12 +68,3 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'Bearer realm="{self.realm}"'
-
-
-def request_identity(request) -> AuthenticatedIdentity | None:
-    """The identity of a DRF request: the token backend's, or a "session" one for a Django login."""
-    if isinstance(request.auth, AuthenticatedIdentity):
-        return request.auth
-    if request.user.is_authenticated:
-        return AuthenticatedIdentity(user=request.user, source="session")
-    return None

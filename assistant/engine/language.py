@@ -6,8 +6,9 @@ language (ABParts profile) > the detected language of the message > English.
 
 from __future__ import annotations
 
-from knowledge.ingestion.language import detect_language, normalize_language
-from knowledge.languages import LANGUAGES as SUPPORTED
+from core.text.detect import detect_language
+from core.text.languages import LANGUAGES as SUPPORTED
+from core.text.languages import normalize_language
 
 
 def resolve_reply_language(*, explicit: str | None, preferred: str | None, text: str) -> str:

@@ -17,8 +17,8 @@ from abparts.context import MachineContext
 from abparts.db import ABPartsUnavailable, abparts_reading
 from abparts.models import Machine
 from abparts.selectors import machine_context
-from assistant.phrases import phrase
-from knowledge.ingestion.lexicon import fold
+from core.text.lexicon import fold
+from core.text.phrases import phrase
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The offline grounded responder (SPEC §3.4): answers without any language model.
 
 It never writes a sentence of its own about the machine. It uses fixed phrases (translated into
-the six languages in assistant/phrases.py) and quotes the manual's own text, with its citation.
+the six languages in core/text/phrases.py) and quotes the manual's own text, with its citation.
 When the manual is in another language than the reply, the quote stays in the manual's language:
 an exact quote is safer than no answer, and the framing tells the operator where it comes from.
 It is the default when no LLM is configured and the last resort when every LLM fails.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 from knowledge.search import SearchHit
 
 from .grounding import Grounding

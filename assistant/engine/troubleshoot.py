@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 from knowledge.search import SearchHit
 from troubleshooting import selectors as runs
 from troubleshooting import services as run_services
@@ -54,7 +54,7 @@ class StepReply:
 
 def current_step(session) -> RunStep | None:
     """The step of the session's active run that waits for an answer."""
-    return runs.session_current_step(session=session)
+    return runs.session_current_step(session_id=session.pk)
 
 
 def pending_outcome(*, step: RunStep | None, text: str, language: str) -> str | None:
@@ -128,7 +128,7 @@ def answer_outcome(*, step: RunStep, outcome: str, note: str, language: str) -> 
         result = run_services.run_record_outcome(run_step=step, outcome=outcome, note=note)
     except run_services.StepNotCurrent:
         # Answered twice with different outcomes, or the run ended meanwhile: say so, show what is current.
-        current = runs.session_current_step(session=step.run.session)
+        current = runs.session_current_step(session_id=step.run.session_id)
         parts = [phrase("step_not_current", language)]
         if current is not None:
             parts.append(step_text(current, current.run, language))

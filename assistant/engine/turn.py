@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
 
+from assistant import services
 from assistant.metrics import CHAT_TURNS
 from assistant.models import ChatSession, Message, MessageRole, SessionStatus
-from assistant.phrases import phrase
 from assistant.providers import AllProvidersFailed, ChatRequest, StreamDone, StreamRestart, TokenDelta, get_llm_chain
+from core.text.phrases import phrase
 from troubleshooting.models import RunStep
 from troubleshooting.presentation import step_payload
 
@@ -325,16 +324,15 @@ def _record_user_message(
             if existing is not None:
                 reply = Message.objects.filter(reply_to=existing).first()
                 return existing, reply
-        next_seq = (Message.objects.filter(session=locked).aggregate(m=Max("seq"))["m"] or 0) + 1
         # No savepoint for a duplicate client_message_id: every writer holds the session's row
         # lock and has checked for that id after taking it, so the unique constraint is a backstop.
-        message = Message.objects.create(
-            session=locked, seq=next_seq, role=MessageRole.USER, content=text, language=language,
+        message = services.message_create(
+            locked_session=locked, role=MessageRole.USER, content=text, language=language,
             client_message_id=client_message_id,
         )  # fmt: skip
         if locked.status in (SessionStatus.RESOLVED, SessionStatus.ABANDONED):
             # The operator came back to a finished conversation: it is live again.
-            ChatSession.objects.filter(pk=locked.pk).update(status=SessionStatus.ACTIVE, ended_at=None)
+            services.session_status_set(session_id=locked.pk, status=SessionStatus.ACTIVE)
     return message, None
 
 
@@ -347,10 +345,8 @@ def _store_reply(
         existing = Message.objects.filter(reply_to=user_message).first()
         if existing is not None:  # a concurrent retry answered first
             return existing
-        next_seq = (Message.objects.filter(session=locked).aggregate(m=Max("seq"))["m"] or 0) + 1
-        message = Message.objects.create(
-            session=locked,
-            seq=next_seq,
+        message = services.message_create(
+            locked_session=locked,
             role=MessageRole.ASSISTANT,
             content=text,
             language=language,
@@ -365,7 +361,6 @@ def _store_reply(
             latency_ms=round(latency_ms),
             llm_latency_ms=round(llm_ms),
         )
-        memory.summary_extend(locked, keep_last=settings.CHAT_MEMORY_MAX_MESSAGES, last_seq=next_seq)
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["summary", "summary_upto_seq", "updated_at"])
+        memory.summary_extend(locked, keep_last=settings.CHAT_MEMORY_MAX_MESSAGES, last_seq=message.seq)
+        services.session_summary_save(locked_session=locked)
     return message

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.ingestion.lexicon import ascii_digits, fold
+from core.text.lexicon import ascii_digits, fold
 
 # Tokens that carry a digit: 190, 2.5, 1,000, P-227, AB5-2120, 40rpm. Step numbers ("1.") and
 # citation markers ("[2]") are excluded below.

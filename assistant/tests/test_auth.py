@@ -189,7 +189,7 @@ def test_rejected_tokens_are_401(client, alice, token, spoil, caplog):
     assert whoami(client, f"Bearer {token}").status_code == 200  # the same token before
     bad = spoil(alice, token)
     error = assert_401(whoami(client, f"Bearer {bad}"), "authentication_failed")
-    assert error["message"] == "Please sign in again."  # assistant.phrases "not_authenticated"
+    assert error["message"] == "Please sign in again."  # core.text.phrases "not_authenticated"
     assert token not in caplog.text
 
 

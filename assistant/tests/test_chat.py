@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 
 from assistant.engine.prompt import RULES_FINGERPRINT
 from assistant.models import ChatSession, Message
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 
 pytestmark = pytest.mark.django_db
 

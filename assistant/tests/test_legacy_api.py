@@ -8,7 +8,7 @@ import pytest
 
 from assistant.auth.services import demo_token_issue
 from assistant.models import ChatSession
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 from troubleshooting.models import TroubleshootingRun
 
 PREFIXES = ["/api/ai", "/ai/api/ai"]

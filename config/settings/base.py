@@ -12,6 +12,8 @@ from pathlib import Path
 
 import environ
 
+from core.text import languages as text_languages
+
 from .environment import BASE_DIR, VAR_DIR, env
 
 # Which settings module is in force; checks use it (production must not use embedded services).
@@ -46,7 +48,6 @@ INSTALLED_APPS = [
     "troubleshooting",
     "escalations",
     "analytics",
-    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -137,14 +138,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [
-    ("en", "English"),
-    ("el", "Ελληνικά"),
-    ("ar", "العربية"),
-    ("es", "Español"),
-    ("tr", "Türkçe"),
-    ("nb", "Norsk bokmål"),
-]
+LANGUAGES = [(code, text_languages.NATIVE_NAMES[code]) for code in text_languages.LANGUAGES]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -3,7 +3,7 @@
 Same service as the native endpoint, in the old service's shape, field for field. The widget treats
 anything but 201 as a failure, so escalating a conversation again answers 201 with the ticket it
 already has (the native endpoint says 200). Mounted at /api/ai/ and /ai/api/ai/
-(assistant/api/legacy_urls.py); no token → 401 JSON, another operator's session → 404 JSON.
+(escalations/api/legacy_urls.py); no token → 401 JSON, another operator's session → 404 JSON.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assistant import selectors as chat_selectors
-from assistant.phrases import phrase
 from core.api.errors import error_body
+from core.text.phrases import phrase
 
 from .. import services
 from ..models import Priority, Reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 
 from ..models import ExpertContact, Priority, Reason, Ticket, TicketStatus
 from ..selectors import ticket_contacts

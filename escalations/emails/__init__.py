@@ -11,7 +11,7 @@ duplicate from the sweep or a second worker waits for the first and then sees `s
 is sent at most once (except when a worker dies between the SMTP reply and the commit; then the
 same Message-ID lets the receiving side drop the copy).
 
-Operators read their e-mails in their own language (assistant/phrases.py); the support inbox reads
+Operators read their e-mails in their own language (core/text/phrases.py); the support inbox reads
 its e-mail in ESCALATION_SUPPORT_LANGUAGE (template strings, locale/). Every value a user or ABParts
 supplied is escaped by the templates' autoescaping; nothing is marked safe.
 """
@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from assistant.phrases import normalize_language
+from core.text.languages import language_or_fallback
 
 from ..models import DeliveryStatus, EmailDelivery, Ticket, TicketEvent
 from .rendering import RenderedEmail, header_safe, operator_address, render_operator, render_support
@@ -67,7 +67,7 @@ def ticket_emails_queue(*, ticket: Ticket) -> list[EmailDelivery]:
     deliveries = []
     inbox = [address.strip() for address in settings.ESCALATION_SUPPORT_INBOX if address.strip()]
     if inbox:
-        language = normalize_language(settings.ESCALATION_SUPPORT_LANGUAGE)
+        language = language_or_fallback(settings.ESCALATION_SUPPORT_LANGUAGE)
         deliveries.append(
             _delivery_queue(
                 ticket=ticket,
@@ -82,7 +82,7 @@ def ticket_emails_queue(*, ticket: Ticket) -> list[EmailDelivery]:
         logger.warning("ESCALATION_SUPPORT_INBOX is empty: no support e-mail for ticket %s", ticket.number)
     address = operator_address(ticket)
     if address:
-        language = normalize_language(ticket.language)
+        language = language_or_fallback(ticket.language)
         deliveries.append(
             _delivery_queue(
                 ticket=ticket,
@@ -104,7 +104,7 @@ def status_email_queue(*, ticket: Ticket, event: TicketEvent) -> list[EmailDeliv
     if not address:
         logger.info("ticket %s: the operator has no e-mail address, no status e-mail", ticket.number)
         return []
-    language = normalize_language(ticket.language)
+    language = language_or_fallback(ticket.language)
     return [
         _delivery_queue(
             ticket=ticket,

@@ -1,6 +1,6 @@
 """Rendering ticket e-mails: subject, plain text and HTML, in the recipient's language.
 
-Operators' e-mails take every sentence from assistant/phrases.py; the support e-mail's labels are
+Operators' e-mails take every sentence from core/text/phrases.py; the support e-mail's labels are
 template strings translated into ESCALATION_SUPPORT_LANGUAGE (locale/). Values from users and from
 ABParts reach the HTML only through Django's autoescaping (nothing is marked safe), and subjects are
 reduced to one line of printable text (header_safe).
@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import pgettext_lazy
 
-from assistant.phrases import PHRASES, phrase
+from core.text.phrases import PHRASES, phrase
 
 from ..models import Priority, Reason, Ticket
 

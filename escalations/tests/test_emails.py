@@ -14,7 +14,7 @@ from django.core import checks
 from django.test import override_settings
 
 from assistant.models import ChatSession
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 from escalations.checks import check_email_settings
 from escalations.emails import header_safe, status_email_queue, ticket_emails_queue
 from escalations.models import (

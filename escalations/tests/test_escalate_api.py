@@ -10,7 +10,7 @@ import pytest
 
 from assistant.auth.services import demo_token_issue
 from assistant.models import ChatSession
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 from escalations.models import ExpertContact, Ticket
 
 from .helpers import conversation

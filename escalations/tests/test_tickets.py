@@ -11,7 +11,7 @@ from django.db import connection
 from prometheus_client import REGISTRY
 
 from assistant.models import ChatSession, Message
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 from escalations import services
 from escalations.models import (
     TRANSITIONS,
@@ -139,7 +139,7 @@ def test_steps_of_every_run_are_kept_and_the_latest_run_is_linked(api, session_i
 
     ticket, _ = escalate(session, operator)
 
-    runs = list(TroubleshootingRun.objects.filter(session=session).order_by("started_at"))
+    runs = list(TroubleshootingRun.objects.filter(session_id=session.pk).order_by("started_at"))
     assert [r.status for r in runs] == [RunStatus.ABANDONED, RunStatus.ACTIVE]
     titles = [(s["procedure_title"], s["number"], s["outcome"]) for s in ticket.attempted_steps]
     assert titles[:2] == [("Pump loses pressure", 1, "didnt_work"), ("Pump loses pressure", 2, "")]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..languages import LANGUAGES
+from core.text.languages import LANGUAGES, normalize_language
+
 from ..models import Document, DocumentType
 
 
@@ -12,8 +13,6 @@ class LanguageField(serializers.CharField):
     """One of en, el, ar, es, tr, nb; 'no' (and regional tags) accepted as aliases."""
 
     def to_internal_value(self, data):
-        from ..ingestion.language import normalize_language
-
         value = super().to_internal_value(data)
         if not value:
             return None

@@ -8,6 +8,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import error_body
+
 from .. import selectors, services
 from ..metrics import SEARCH_ABSTENTIONS, SEARCH_SECONDS
 from ..permissions import IsKnowledgeEditor, IsStaff
@@ -68,8 +70,6 @@ class DocumentListCreateView(APIView):
                 uploaded_by=request.user,
             )
         except services.UploadRejected as exc:
-            from core.api.errors import error_body
-
             return Response(
                 error_body(code=exc.code, message=exc.reason, request=request),
                 status=_UPLOAD_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),

@@ -30,10 +30,11 @@ from pathlib import Path
 
 import snowballstemmer
 
-from knowledge.ingestion.lexicon import ascii_digits, fold
+from core.text.languages import LANGUAGES
+from core.text.lexicon import ascii_digits, fold
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-LANGUAGES = ("en", "el", "es", "tr", "nb", "ar")
+
 KINDS = frozenset(
     (
         "part",

@@ -25,12 +25,10 @@ from .extract import (
     iter_text_pages,
     pdf_page_count,
 )
-from .language import SUPPORTED_LANGUAGES, detect_language, normalize_language
 from .procedures import ProcedureDraft, StepDraft, extract_procedures
 
 __all__ = [
     "DEFAULT_LIMITS",
-    "SUPPORTED_LANGUAGES",
     "Chunk",
     "DocumentInfo",
     "DocumentKind",
@@ -42,13 +40,11 @@ __all__ = [
     "StepDraft",
     "chunk_pages",
     "declared_kind",
-    "detect_language",
     "extract_procedures",
     "inspect_document",
     "iter_document_pages",
     "iter_docx_pages",
     "iter_pdf_pages",
     "iter_text_pages",
-    "normalize_language",
     "pdf_page_count",
 ]

@@ -22,8 +22,9 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from core.text.lexicon import DIGITS, ascii_digits, fold, warning_label
+
 from .base import PageText
-from .lexicon import DIGITS, ascii_digits, fold, warning_label
 from .tables import LayoutTable, is_gapped, is_pipe_row, pipe_cells, render_row
 
 

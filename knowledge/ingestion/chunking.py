@@ -17,10 +17,12 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from core.text.detect import detect_language
+from core.text.languages import normalize_language
+
 from .base import DocumentKind, PageText
 from .blocks import Block, BlockKind, BlockParser, count_words
 from .furniture import strip_furniture
-from .language import detect_language, normalize_language
 
 DEFAULT_MAX_WORDS = 350
 DEFAULT_MIN_WORDS = 60

@@ -11,8 +11,9 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 
+from core.text.lexicon import PAGE_LABEL_RE, fold, warning_label
+
 from .base import PageText
-from .lexicon import PAGE_LABEL_RE, fold, warning_label
 
 # How many non-blank lines at the top and bottom of a page count as header/footer zone.
 _EDGE_LINES = 2

@@ -19,8 +19,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from core.text.lexicon import CONDITIONAL_STARTS, MINUTE_UNITS, OUTCOME_CUES, SAFETY_STARTS, fold
+
 from .chunking import PATH_SEPARATOR, Chunk
-from .lexicon import CONDITIONAL_STARTS, MINUTE_UNITS, OUTCOME_CUES, SAFETY_STARTS, fold
 
 _STEP_RE = re.compile(r"^(?P<num>\d{1,3})\.\s+(?P<text>\S.*)$")
 _WARNING_RE = re.compile(r"^⚠\s*(?P<label>[^:]+?)\s*(?::\s*(?P<text>.*))?$")

@@ -11,7 +11,7 @@ import pgvector.django.indexes
 import pgvector.django.vector
 from django.db import migrations, models
 
-# knowledge.languages.LANGUAGE_CHOICES, copied: migrations must not depend on app code.
+# core.text.languages.LANGUAGE_CHOICES, copied: migrations must not depend on app code.
 LANGUAGES = ("en", "el", "ar", "es", "tr", "nb")
 
 

@@ -302,7 +302,7 @@ def test_whitespace_only_text_is_rejected_as_empty(tmp_path):
 
 def test_every_lexicon_word_is_already_folded():
     """A list entry that fold() would change can never match folded text (e.g. a Greek final ς)."""
-    from knowledge.ingestion import lexicon
+    from core.text import lexicon
 
     for name in ("WARNING_LABELS", "SYMPTOM_STEMS", "SYMPTOM_WORDS", "CODE_HEADERS"):
         for word in getattr(lexicon, name):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.engine.machine import forget_machine_contexts
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 
 pytestmark = pytest.mark.django_db(databases=["default", "abparts"])
 

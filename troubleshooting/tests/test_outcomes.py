@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from troubleshooting.lexicon import normalize, sentences
 from troubleshooting.outcomes import OUTCOMES, outcome_from_text
+from troubleshooting.wording import normalize, sentences
 
 W, P, D, S, U = "worked", "partially_worked", "didnt_work", "skipped", "unsafe"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.models import ChatSession
-from assistant.phrases import phrase
+from core.text.phrases import phrase
 from troubleshooting.models import FixCard, RunStatus, StepStat, TroubleshootingRun
 from troubleshooting.ordering import step_key
 from troubleshooting.tests.fixtures import PUMP_STEPS, answer, say

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from django.core.management.base import BaseCommand
 
-from knowledge.ingestion.language import normalize_language
+from core.text.languages import normalize_language
 from knowledge.search import chunks_hybrid_search
 
 

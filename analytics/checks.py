@@ -1,3 +1,0 @@
-"""System checks of the analytics app."""
-
-from __future__ import annotations

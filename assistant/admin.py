@@ -1,3 +1,0 @@
-"""Admin registrations of the assistant app."""
-
-from __future__ import annotations

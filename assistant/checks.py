@@ -1,3 +1,0 @@
-"""System checks of the assistant app."""
-
-from __future__ import annotations

@@ -1,3 +1,0 @@
-"""Admin registrations of the privacy app."""
-
-from __future__ import annotations

@@ -1,5 +1,0 @@
-"""URLs of the privacy app's API, mounted under /api/v1/."""
-
-from __future__ import annotations
-
-urlpatterns: list = []

@@ -1,3 +1,0 @@
-"""System checks of the privacy app."""
-
-from __future__ import annotations

@@ -1,3 +1,0 @@
-"""Models of the privacy app."""
-
-from __future__ import annotations

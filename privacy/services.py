@@ -1,3 +1,0 @@
-"""Write operations of the privacy app (CONVENTIONS: services own transactions and side effects)."""
-
-from __future__ import annotations
