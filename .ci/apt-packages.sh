@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs. Idempotent; skips what is installed.
 set -euo pipefail
-# prometheus: promtool for the alert-rule unit tests; shellcheck: deploy/deploy.sh.
-packages=(make python3-venv prometheus shellcheck)
+# prometheus: promtool for the alert-rule unit tests; shellcheck: deploy/deploy.sh; chromium: the
+# widget's browser tests (Playwright drives /usr/bin/chromium; `playwright install` needs the internet).
+packages=(make python3-venv prometheus shellcheck chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

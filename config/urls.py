@@ -34,6 +34,8 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404, never Django's HTML page.
     re_path(r"^(ai/)?api/", api_not_found),
     path("admin/", admin.site.urls),
+    # The demo page with the chat widget (assistant/views.py).
+    path("", include("assistant.urls")),
 ]
 
 handler404 = "core.api.errors.handler404"

@@ -43,3 +43,7 @@ def api_token_backends(
 # production unless explicitly wanted (a demo or staging instance).
 DEMO_TOKENS_ENABLED = env.bool("DEMO_TOKENS_ENABLED", default=True)
 API_TOKEN_BACKENDS = api_token_backends(demo_tokens=DEMO_TOKENS_ENABLED)
+
+# The demo page at / lets a visitor pick a seed_demo operator and issues a demo token for them
+# (assistant/views.py). Only where demo tokens work; never on by default in production.
+DEMO_PAGE_ENABLED = env.bool("DEMO_PAGE_ENABLED", default=DEMO_TOKENS_ENABLED)

@@ -16,6 +16,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 # Demo bearer tokens (manage.py demo_token) are for the embedded default; production uses ABParts'.
 DEMO_TOKENS_ENABLED = env.bool("DEMO_TOKENS_ENABLED", default=False)
 API_TOKEN_BACKENDS = api_token_backends(demo_tokens=DEMO_TOKENS_ENABLED)
+DEMO_PAGE_ENABLED = env.bool("DEMO_PAGE_ENABLED", default=False)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
