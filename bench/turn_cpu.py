@@ -29,14 +29,20 @@ DEV_EVAL = Path(os.environ.get("DEV_EVAL", REPO.parent / "shared" / "dev-eval"))
 
 
 def _db_cpu() -> float:
-    """CPU seconds of the embedded PostgreSQL server (its binary lives in the pgserver wheel)."""
+    """CPU seconds of the embedded PostgreSQL server of VAR_DIR: its postmaster and every child.
+
+    Only this VAR_DIR's server: other embedded servers on the machine (a test run, another
+    checkout) run the same binary and would otherwise be counted too.
+    """
+    pgdata = str(Path(os.environ.get("VAR_DIR", REPO / "var")).resolve() / "pgdata")
     total = 0.0
-    for proc in psutil.process_iter(["exe"]):
-        if "pgserver" not in (proc.info["exe"] or ""):
+    for proc in psutil.process_iter(["exe", "cmdline"]):
+        if "pgserver" not in (proc.info["exe"] or "") or pgdata not in (proc.info["cmdline"] or []):
             continue
         try:
-            times = proc.cpu_times()
-            total += times.user + times.system
+            for member in [proc, *proc.children(recursive=True)]:
+                times = member.cpu_times()
+                total += times.user + times.system
         except psutil.Error:
             pass
     return total
