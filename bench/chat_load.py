@@ -8,12 +8,18 @@ per conversation that posts turns back to back. "Server time excluding the LLM" 
 reply's Server-Timing header (turn - llm), measured by the server itself. A streaming run measures
 the time from the stub emitting its first token to the client receiving the first `token` event.
 Targets (SPEC §6): >= 30 turns/s, p95 <= 150 ms excluding the LLM, 0 errors; first token <= 50 ms.
+
+CPU per turn, as the load runs: the CPU time (/proc/<pid>/stat) of the gunicorn process tree and of
+the embedded PostgreSQL server's processes over the measured window, divided by the turns in it.
+Issue 12's targets, web + database: plain question <= 20 ms, fault <= 25 ms, step answer <= 12 ms
+(every bench question describes a fault). With DATABASE_URL set the database is not measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -37,6 +43,56 @@ QUESTIONS = [
     "pompa basınç kaybediyor",
     "pumpen mister trykk",
 ]
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+# Process trees here are two or three levels deep (gunicorn master -> workers; postmaster ->
+# backends); the walk stops at this depth and this many /proc entries whatever /proc says.
+_MAX_DEPTH = 4
+_MAX_PROCESSES = 100_000
+# Read before bench/_django.py points DATABASE_URL at the embedded server.
+_EXTERNAL_DATABASE = bool(os.environ.get("DATABASE_URL"))
+
+
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of a process: its own user+system time plus that of its children
+    it has already waited for (a PostgreSQL backend that exited is counted by the postmaster)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
+    ppid = int(fields[1])
+    utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+    return ppid, (utime + stime + cutime + cstime) / _TICKS
+
+
+def tree_cpu_seconds(root: int | None) -> float | None:
+    """CPU seconds of `root` and every live descendant (None when `root` is gone or unknown)."""
+    if root is None or _proc_stat(root) is None:
+        return None
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in itertools.islice(Path("/proc").iterdir(), _MAX_PROCESSES):
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) is not None:
+            stats[int(entry.name)] = stat
+    total, level = 0.0, {root}
+    for _ in range(_MAX_DEPTH):
+        if not level:
+            break
+        total += sum(stats[pid][1] for pid in level if pid in stats)
+        level = {pid for pid, (ppid, _) in stats.items() if ppid in level}
+    return total
+
+
+def _postmaster_pid() -> int | None:
+    """The embedded server's postmaster (first line of VAR_DIR/pgdata/postmaster.pid)."""
+    if _EXTERNAL_DATABASE:
+        return None
+    pid_file = Path(os.environ.get("VAR_DIR", REPO / "var")) / "pgdata" / "postmaster.pid"
+    try:
+        return int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _free_port() -> int:
@@ -174,6 +230,8 @@ def run(conversations: int, turns: int, llm_latency: float, workers: int, thread
                 t.join()
             results: list[dict] = []
             errors: list[str] = []
+            postmaster = _postmaster_pid()
+            cpu_before = (tree_cpu_seconds(server.pid), tree_cpu_seconds(postmaster))
             started = time.perf_counter()
             # rate > 0: each conversation sends a turn every conversations/rate seconds (offered load
             # of `rate` turns/s); rate = 0: back to back, i.e. the server's saturation throughput.
@@ -190,11 +248,20 @@ def run(conversations: int, turns: int, llm_latency: float, workers: int, thread
             for client in clients:
                 client.join()
             wall = time.perf_counter() - started
+            cpu_after = (tree_cpu_seconds(server.pid), tree_cpu_seconds(postmaster))
             first_token = _first_token_latency(port, tokens[-1], stub) if llm_latency == 0 else []
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
     own = [r["turn_ms"] - r["llm_ms"] for r in results]
+
+    def per_turn(index: int) -> float | None:
+        before, after = cpu_before[index], cpu_after[index]
+        if before is None or after is None or not results:
+            return None
+        return round((after - before) * 1000 / len(results), 1)
+
+    web_cpu, db_cpu = per_turn(0), per_turn(1)
     return {
         "offered_turns_per_s": rate or "saturation",
         "llm_latency_ms": round(llm_latency * 1000),
@@ -207,6 +274,9 @@ def run(conversations: int, turns: int, llm_latency: float, workers: int, thread
         "server_ms_excl_llm_p95": round(_django.percentile(own, 95), 1) if own else None,
         "client_ms_p50": round(_django.percentile([r["client_ms"] for r in results], 50), 1) if results else None,
         "client_ms_p95": round(_django.percentile([r["client_ms"] for r in results], 95), 1) if results else None,
+        "web_cpu_ms_per_turn": web_cpu,
+        "db_cpu_ms_per_turn": db_cpu,
+        "cpu_ms_per_turn": round(web_cpu + db_cpu, 1) if web_cpu is not None and db_cpu is not None else None,
         "llm_answered_share": round(sum(r["model"] != "offline" for r in results) / max(1, len(results)), 2),
         "first_token_ms_p50": round(_django.percentile(first_token, 50), 1) if first_token else None,
         "first_token_ms_p95": round(_django.percentile(first_token, 95), 1) if first_token else None,

@@ -29,14 +29,20 @@ DEV_EVAL = Path(os.environ.get("DEV_EVAL", REPO.parent / "shared" / "dev-eval"))
 
 
 def _db_cpu() -> float:
-    """CPU seconds of the embedded PostgreSQL server (its binary lives in the pgserver wheel)."""
+    """CPU seconds of the embedded PostgreSQL server of VAR_DIR: its postmaster and every child.
+
+    Only this VAR_DIR's server: other embedded servers on the machine (a test run, another
+    checkout) run the same binary and would otherwise be counted too.
+    """
+    pgdata = str(Path(os.environ.get("VAR_DIR", REPO / "var")).resolve() / "pgdata")
     total = 0.0
-    for proc in psutil.process_iter(["exe"]):
-        if "pgserver" not in (proc.info["exe"] or ""):
+    for proc in psutil.process_iter(["exe", "cmdline"]):
+        if "pgserver" not in (proc.info["exe"] or "") or pgdata not in (proc.info["cmdline"] or []):
             continue
         try:
-            times = proc.cpu_times()
-            total += times.user + times.system
+            for member in [proc, *proc.children(recursive=True)]:
+                times = member.cpu_times()
+                total += times.user + times.system
         except psutil.Error:
             pass
     return total
@@ -65,23 +71,31 @@ def main() -> int:
     ]
     asks = [(q.get("machine_model") or "", q["language"], q["query"]) for q in questions if q["gold"]]
 
+    def timed(turn) -> tuple[object, float, float]:
+        """The turn's message, and the CPU ms of this process and of the database it took."""
+        cpu, db = time.process_time(), _db_cpu()
+        message = run_turn(turn)
+        return message, (time.process_time() - cpu) * 1000, (_db_cpu() - db) * 1000
+
     def measure(kind: str, items, n: int, offset: int) -> list[float]:
         samples = []
         for i in range(n):
             model, language, text = items[(offset + i * 7) % len(items)]
             session = session_start(user=user, machine_model=model, language=language)
             text = f"{text} ({kind} {offset + i})"
-            cpu, db = time.process_time(), _db_cpu()
-            message = run_turn(TurnInput(session=session, text=text))
-            samples.append((time.process_time() - cpu + _db_cpu() - db) * 1000)
+            message, web, db = timed(TurnInput(session=session, text=text))
+            samples.append(web + db)
+            split.setdefault(kind, []).append((web, db))
             if kind == "fault" and message.run_step_id:
                 # The operator answers the step: measured as its own kind.
-                cpu, db = time.process_time(), _db_cpu()
-                run_turn(TurnInput(session=session, text={"el": "δεν δούλεψε", "ar": "ما نفع"}.get(language, "no")))
-                answers.append((time.process_time() - cpu + _db_cpu() - db) * 1000)
+                answer = {"el": "δεν δούλεψε", "ar": "ما نفع"}.get(language, "no")
+                _, web, db = timed(TurnInput(session=session, text=answer))
+                answers.append(web + db)
+                split.setdefault("step answer", []).append((web, db))
         return samples
 
     answers: list[float] = []
+    split: dict[str, list[tuple[float, float]]] = {}  # kind -> (web ms, database ms) per turn
     measure("warm-up", asks, 10, 1000)
     measure("warm-up", faults, 10, 2000)
     answers.clear()
@@ -91,7 +105,13 @@ def main() -> int:
     }
     result["step answer"] = list(answers)
     summary = {
-        kind: {"turns": len(v), "mean_ms": round(statistics.fmean(v), 1), "p50_ms": round(statistics.median(v), 1)}
+        kind: {
+            "turns": len(v),
+            "mean_ms": round(statistics.fmean(v), 1),
+            "p50_ms": round(statistics.median(v), 1),
+            "web_mean_ms": round(statistics.fmean(web for web, _ in split[kind]), 1),
+            "db_mean_ms": round(statistics.fmean(db for _, db in split[kind]), 1),
+        }
         for kind, v in result.items()
         if v
     }
@@ -99,7 +119,8 @@ def main() -> int:
         print(json.dumps(summary, indent=2))
     else:
         for kind, row in summary.items():
-            cpu = f"mean {row['mean_ms']} ms, p50 {row['p50_ms']} ms"
+            cpu = f"mean {row['mean_ms']} ms (web {row['web_mean_ms']} + db {row['db_mean_ms']})"
+            cpu += f", p50 {row['p50_ms']} ms"
             print(f"{kind:<12} {row['turns']:>4} turns   CPU per turn (web + database): {cpu}")
     return 0
 

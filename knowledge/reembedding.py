@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 
-from .embeddings import EmbeddingError, get_embedder
+from .embeddings import EmbeddingError, get_embedder, note_active_backend
 from .indexing import passage_text, refresh_row_vectors
 from .models import EMBEDDING_DIMENSIONS, Chunk, IndexState
 
@@ -75,6 +75,8 @@ def reembed_all(*, backend: str, batch_size: int = 64, progress: Callable[[int, 
         IndexState.objects.update_or_create(
             singleton=True, defaults={"embedding_backend": backend, "embedding_model": embedder.model_id}
         )
+    # This process knows at once; the others notice with their next search (knowledge.embeddings._active).
+    note_active_backend(backend)
     logger.info("index switched to %s (%s), %s chunks", backend, embedder.model_id, switched)
     # Table-row vectors of the old model are ignored by search from the swap on (their model no
     # longer matches their chunk's); re-embed them now. Until this finishes, table lookups rank on

@@ -29,6 +29,7 @@ abstention work") explains every step and how the numbers in settings.KNOWLEDGE_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -44,7 +45,7 @@ from core.text.detect import detect_language
 from core.text.languages import LANGUAGES, ts_config
 from core.text.lexicon import fold
 
-from .embeddings import get_embedder
+from .embeddings import ACTIVE, get_embedder, note_active_backend
 from .glossary import glossary
 
 # Defaults for settings.KNOWLEDGE_SEARCH keys (config/settings/providers.py sets them all).
@@ -134,6 +135,9 @@ class SearchResult:
     concepts: tuple[str, ...] = ()
     unsupported: tuple[str, ...] = ()
     debug: dict = field(default_factory=dict)
+    # The question's vector as the search embedded it (question + gloss), for the turn's other uses
+    # (scoring experts' procedures): one embedding per turn, whatever the backend. None in text mode.
+    query_vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _conf() -> dict:
@@ -324,7 +328,8 @@ def chunks_hybrid_search(
     # better on the tuning half than two separate ones (docs/knowledge.md). An English question is
     # its own gloss.
     gloss = terms.gloss_of(concepts) if language != "en" else ""
-    vector = embedder.embed_query(f"{query}\n{gloss}" if gloss else query) if use_vector else None
+    embedded_text = f"{query}\n{gloss}" if gloss else query
+    vector = embedder.embed_query(embedded_text) if use_vector else None
     plan = _Plan(
         vector=vector, terms=_query_terms(query) if mode == "text" else [],
         codes=codes, language=language, machine_model=machine_model, text_mode=mode == "text", conf=conf,
@@ -332,6 +337,15 @@ def chunks_hybrid_search(
 
     profile = _language_profile() if use_vector else None
     rows = _fetch_candidates(plan, profile.languages_for(machine_model) if profile else [])
+    if use_vector and conf["EMBEDDING_BACKEND"] == ACTIVE and rows:
+        # The statement read the active backend in the same snapshot as the vectors it compared
+        # (knowledge.embeddings._active says why this replaces a per-call read of IndexState).
+        note_active_backend(rows[0]["index_backend"] or "default")
+        if get_embedder(ACTIVE) is not embedder:  # another process switched the index: ask again
+            embedder = get_embedder(ACTIVE)
+            vector = embedder.embed_query(embedded_text)
+            plan = dataclasses.replace(plan, vector=vector)
+            rows = _fetch_candidates(plan, profile.languages_for(machine_model))
     if use_vector and rows and rows[0]["fingerprint"] != profile.fingerprint:
         languages = profile.languages_for(machine_model)
         profile = _language_profile(stale=rows[0]["fingerprint"])
@@ -342,7 +356,9 @@ def chunks_hybrid_search(
     if profile is not None and concepts:
         unsupported = tuple(c for c in concepts if terms.kind(c) in _THING_KINDS and not profile.concept_df.get(c))
     if not rows:
-        return SearchResult([], True, _ms(started), mode, concepts=concepts, unsupported=unsupported)
+        return SearchResult(
+            [], True, _ms(started), mode, concepts=concepts, unsupported=unsupported, query_vector=vector
+        )
     by_id = {row["id"]: row for row in rows}
     code_found = any(row["code_rank"] is not None for row in rows)
 
@@ -415,6 +431,7 @@ def chunks_hybrid_search(
         concepts=concepts,
         unsupported=unsupported,
         debug={"code_match": code_found, "gloss": gloss if use_vector else ""},
+        query_vector=vector,
     )
 
 
@@ -564,18 +581,22 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
                {rank} AS rank,
                {"(SELECT rank FROM code WHERE code.id = c.id)" if plan.codes else "NULL::float8"} AS code_rank,
                {_FRONT_MATTER} AS front_matter, d.doc_type, c.machine_models, c.concepts,
-               {_FINGERPRINT} AS fingerprint
+               {_FINGERPRINT} AS fingerprint,
+               (SELECT embedding_backend FROM knowledge_indexstate LIMIT 1) AS index_backend
         FROM cand JOIN knowledge_chunk c ON c.id = cand.id JOIN knowledge_document d ON d.id = c.document_id
     """
     columns = (
         "id", "language", "document_id", "page_start", "page_end", "similarity", "row_similarity", "rank",
-        "code_rank", "front_matter", "doc_type", "machine_models", "concepts", "fingerprint",
+        "code_rank", "front_matter", "doc_type", "machine_models", "concepts", "fingerprint", "index_backend",
     )  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         # Iterative index scans keep the HNSW scan going until enough rows pass the filters
         # (pgvector >= 0.8), so a model filter cannot starve the candidate lists.
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [conf["EF_SEARCH"]])
+        # Both as SET LOCAL, in one round trip (set_config(..., true) is SET LOCAL).
+        cursor.execute(
+            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', %s, true)",
+            [str(conf["EF_SEARCH"])],
+        )
         cursor.execute(sql, params)
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:

@@ -254,7 +254,9 @@ def document_mark_failed(*, document_id: int, reason: str, code: str) -> None:
 
 def _ingest(document: Document) -> None:
     conf = settings.KNOWLEDGE_INGESTION
-    embedder = get_embedder(settings.KNOWLEDGE_SEARCH["EMBEDDING_BACKEND"])
+    # Read fresh: a process that ingests may not have searched since another process ran `reembed`,
+    # and a document's vectors must come from the index's model (knowledge.embeddings._active).
+    embedder = get_embedder(settings.KNOWLEDGE_SEARCH["EMBEDDING_BACKEND"], fresh=True)
     # A previous attempt may have left rows behind: start from a clean slate (not yet searchable).
     with transaction.atomic():
         Chunk.objects.filter(document=document).delete()

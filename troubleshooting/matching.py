@@ -87,10 +87,18 @@ _lock = threading.Lock()
 
 
 def procedures_for_fault(
-    *, text: str, language: str, machine_model: str, candidates: tuple[ScoredChunk, ...] | list[ScoredChunk] = ()
+    *,
+    text: str,
+    language: str,
+    machine_model: str,
+    candidates: tuple[ScoredChunk, ...] | list[ScoredChunk] = (),
+    query_vector: np.ndarray | None = None,
 ) -> list[ProcedureMatch]:
     """Procedures for this model that a search candidate (or, for expert procedures, the words)
-    points at, best first. Whether the best one fits is `matches[0].fits`."""
+    points at, best first. Whether the best one fits is `matches[0].fits`.
+
+    `query_vector`: the question as the turn's search embedded it (the `candidates`' search); expert
+    procedures are scored with it, so a turn embeds its question once with any backend."""
     procedures = list(_procedures(machine_model))
     if not procedures:
         return []
@@ -99,7 +107,7 @@ def procedures_for_fault(
         by_document.setdefault(chunk.document_id, []).append((rank, chunk))
     matches = []
     expert = [p for p in procedures if p.document_id is None]
-    expert_scores = _expert_scores(text, expert) if expert else {}
+    expert_scores = _expert_scores(text, expert, query_vector) if expert else {}
     for procedure in procedures:
         if procedure.document_id is None:
             similarity, rank = expert_scores[procedure.id], None
@@ -210,9 +218,12 @@ def _confidence(score: float) -> float:
     return round(min(0.95, max(0.3, 0.3 + 0.65 * share)), 2)
 
 
-def _expert_scores(text: str, procedures: list[Procedure]) -> dict[int, float]:
+def _expert_scores(text: str, procedures: list[Procedure], query_vector: np.ndarray | None) -> dict[int, float]:
     embedder = get_embedder(settings.KNOWLEDGE_SEARCH.get("EMBEDDING_BACKEND", "active"))
-    query = np.asarray(embedder.embed_query(text), dtype=np.float32)
+    # The search's vector (the question with its English gloss, as the candidates were scored) keeps
+    # expert and manual procedures on one scale; embedding `text` again cost an endpoint call.
+    vector = query_vector if query_vector is not None else embedder.embed_query(text)
+    query = np.asarray(vector, dtype=np.float32)
     vectors = _procedure_vectors(procedures, embedder)
     return {p.id: language_adjusted(query, vectors[p.id], p.language) for p in procedures}
 

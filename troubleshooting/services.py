@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.errors import InvalidInput
@@ -91,7 +92,10 @@ def run_record_outcome(*, run_step: RunStep, outcome: str, note: str = "") -> Ou
         .select_related("procedure__document")
         .get(pk=run_step.run_id)
     )
-    step = RunStep.objects.get(pk=run_step.pk)
+    # Under the run's lock, the run's latest step is nearly always the step answered: one read serves
+    # as both (the step's own row is read only when another step is the latest).
+    latest = RunStep.objects.filter(run=run).order_by("-number").first()
+    step = latest if latest is not None and latest.pk == run_step.pk else RunStep.objects.get(pk=run_step.pk)
     if step.outcome:
         if step.outcome != outcome:
             raise StepNotCurrent("This step was already answered.")
@@ -99,8 +103,7 @@ def run_record_outcome(*, run_step: RunStep, outcome: str, note: str = "") -> Ou
         return OutcomeResult(run, step, following, replayed=True)
     if run.status != RunStatus.ACTIVE:
         raise StepNotCurrent("This troubleshooting run has ended.")
-    latest = RunStep.objects.filter(run=run).order_by("-number").values_list("pk", flat=True).first()
-    if latest != step.pk:
+    if latest is None or latest.pk != step.pk:
         raise StepNotCurrent("That step is no longer the current one.")
 
     now = timezone.now()
@@ -192,8 +195,13 @@ def _next_step(run: TroubleshootingRun, *, after: RunStep, outcome: str) -> RunS
     procedure = run.procedure
     if procedure is None:
         return None  # the procedure was deleted under the run: nothing more to offer from it
-    shown = set(RunStep.objects.filter(run=run).values_list("procedure_step_id", flat=True))
-    steps = list(ProcedureStep.objects.filter(procedure=procedure).order_by("order"))
+    # Which steps the run has shown comes with the steps (one round trip instead of two).
+    steps = list(
+        ProcedureStep.objects.filter(procedure=procedure)
+        .annotate(shown=Exists(RunStep.objects.filter(run=run, procedure_step=OuterRef("pk"))))
+        .order_by("order")
+    )
+    shown = {s.id for s in steps if s.shown}
     keyed = [(s.id, step_key(procedure.title, s.instruction)) for s in steps]
     ranked = [r for r in rank_steps(keyed, _stats(run.machine_model, [k for _, k in keyed])) if r.step_id not in shown]
     if not ranked:

@@ -68,6 +68,10 @@ class MessageOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StepSerializer(allow_null=True))
     def get_step(self, obj) -> dict | None:
+        # A chat turn passes the payload it has just built for this message (context "steps").
+        steps = self.context.get("steps")
+        if steps is not None and obj.id in steps:
+            return steps[obj.id]
         return step_payload(obj.run_step) if obj.run_step_id else None
 
 

@@ -24,7 +24,7 @@ from core.text.phrases import phrase
 from troubleshooting import selectors as run_selectors
 
 from .. import selectors, services
-from ..engine.turn import TurnInput, TurnRejected, drain, reply_language, run_turn, turn_events, validate_text
+from ..engine.turn import TurnInput, TurnRejected, check_text, drain, run_turn_with_step, turn_events
 from ..models import ChatSession
 from .renderers import EventStreamRenderer
 from .serializers import (
@@ -130,20 +130,21 @@ class MessageCreateView(ChatTurnThrottleMixin, APIView):
 
 def turn_response(request, turn: TurnInput):
     """Run a chat turn and answer with the stored reply (201 JSON) or stream it (SSE)."""
-    language = reply_language(turn)
     try:
-        validate_text(turn.text, language)
+        # Validated once, here: the engine takes the checked text instead of validating it again.
+        checked = check_text(turn)
     except TurnRejected as exc:
         return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
+    language = checked.language
     if "text/event-stream" in request.headers.get("Accept", ""):
         response = StreamingHttpResponse(
-            _sse(turn_events(turn, language=language), language), content_type="text/event-stream"
+            _sse(turn_events(turn, checked=checked), language), content_type="text/event-stream"
         )
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
         return response
     try:
-        message = run_turn(turn, language=language)
+        message, step = run_turn_with_step(turn, checked=checked)
     except TurnRejected as exc:
         return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
     except Exception:
@@ -151,7 +152,9 @@ def turn_response(request, turn: TurnInput):
         logger.exception("chat turn failed")
         body = error_body(code="server_error", message=phrase("error_generic", language), request=request)
         return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
-    response = Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+    # The step as the turn built it (MessageOutputSerializer would build it again from the rows).
+    data = MessageOutputSerializer(message, context={"steps": {message.id: step}}).data
+    response = Response(data, status=status.HTTP_201_CREATED)
     # Lets clients and bench/chat_load.py separate our own time from the LLM's.
     response["Server-Timing"] = f"turn;dur={message.latency_ms}, llm;dur={message.llm_latency_ms}"
     return response
@@ -160,10 +163,15 @@ def turn_response(request, turn: TurnInput):
 def _sse(events, language: str):
     """Serialize engine events as Server-Sent Events; store the turn even if the client leaves."""
     try:
+        step = None
         for event in events:
             name = event["event"]
+            if name == "step":
+                step = event["step"]
             if name == "done":
-                payload = {"message": MessageOutputSerializer(event["message"]).data}
+                message = event["message"]
+                # The `step` event's payload, not a second one built from the rows.
+                payload = {"message": MessageOutputSerializer(message, context={"steps": {message.id: step}}).data}
             else:
                 payload = {k: v for k, v in event.items() if k != "event"}
             yield f"event: {name}\ndata: {json.dumps(payload, ensure_ascii=False, cls=DjangoJSONEncoder)}\n\n"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from knowledge.metrics import SEARCH_SECONDS
 from knowledge.search import ScoredChunk, SearchHit, chunks_hybrid_search
 
@@ -27,6 +29,9 @@ class Grounding:
     concepts: tuple[str, ...] = field(default_factory=tuple)
     # Concepts of things (parts, equipment) the question names that no document mentions.
     unsupported: tuple[str, ...] = field(default_factory=tuple)
+    # The question's vector as the search embedded it: procedure matching scores experts' procedures
+    # with it instead of embedding the question again (an embedding endpoint call per reuse).
+    query_vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def citations(self) -> list[dict]:
@@ -51,6 +56,7 @@ def retrieve(*, query: str, language: str, machine_model: str | None) -> Groundi
         candidates=result.candidates,
         concepts=result.concepts,
         unsupported=result.unsupported,
+        query_vector=result.query_vector,
     )
 
 

@@ -19,7 +19,7 @@ from core.text.phrases import phrase
 from knowledge.search import SearchHit
 from troubleshooting import selectors as runs
 from troubleshooting import services as run_services
-from troubleshooting.faults import fault_signal, is_question
+from troubleshooting.faults import FaultSignal, fault_signal, is_question
 from troubleshooting.matching import ProcedureMatch, procedures_for_fault, uncovered_parts
 from troubleshooting.models import EndReason, Outcome, RunStatus, RunStep, TroubleshootingRun
 from troubleshooting.outcomes import outcome_from_text
@@ -52,30 +52,60 @@ class StepReply:
     offers_escalation: bool = False
 
 
+@dataclass
+class TurnFaults:
+    """Fault recognition of one turn, done once: checking whether a step answer describes another
+    fault searches and matches the same words as the turn's own fault check, which reuses them."""
+
+    signal: FaultSignal | None = None  # fault_signal(text) without the search's concepts
+    grounding: Grounding | None = None
+    machine_model: str | None = None  # the model `grounding` and `matches` were computed for
+    matches: list[ProcedureMatch] | None = None
+
+    def grounding_for(self, *, query: str, machine_model: str | None) -> Grounding | None:
+        """The search already run for this query and model, if any."""
+        if (
+            self.grounding is not None
+            and self.grounding.query == query
+            and self.machine_model == (machine_model or None)
+        ):
+            return self.grounding
+        return None
+
+
 def current_step(session) -> RunStep | None:
     """The step of the session's active run that waits for an answer."""
     return runs.session_current_step(session_id=session.pk)
 
 
-def pending_outcome(*, step: RunStep | None, text: str, language: str) -> str | None:
-    """The outcome when the operator's text answers `step` (the step waiting for an answer)."""
+def pending_outcome(*, step: RunStep | None, text: str, language: str, faults: TurnFaults | None = None) -> str | None:
+    """The outcome when the operator's text answers `step` (the step waiting for an answer).
+    `faults` keeps what checking for a new fault computed, for the rest of the turn."""
     if step is None:
         return None
     outcome = outcome_from_text(text, language)
-    if outcome is None or (outcome != Outcome.WORKED and _describes_another_fault(step, text, language)):
+    if outcome is None or (
+        outcome != Outcome.WORKED and _describes_another_fault(step, text, language, faults or TurnFaults())
+    ):
         return None
     return outcome
 
 
-def _describes_another_fault(step: RunStep, text: str, language: str) -> bool:
+def _describes_another_fault(step: RunStep, text: str, language: str, faults: TurnFaults) -> bool:
     """ "Now the rotor does not turn either" reads like `didnt_work`, but it is a new problem."""
-    if len(text.split()) < _NEW_FAULT_MIN_WORDS or not fault_signal(text, language).is_fault:
+    if len(text.split()) < _NEW_FAULT_MIN_WORDS:
+        return False
+    faults.signal = fault_signal(text, language)
+    if not faults.signal.is_fault:
         return False
     run = step.run
-    grounding = retrieve(query=text, language=language, machine_model=run.machine_model or None)
+    machine_model = run.machine_model or None
+    grounding = retrieve(query=text, language=language, machine_model=machine_model)
     matches = procedures_for_fault(
-        text=text, language=language, machine_model=run.machine_model, candidates=grounding.candidates
-    )
+        text=text, language=language, machine_model=run.machine_model, candidates=grounding.candidates,
+        query_vector=grounding.query_vector,
+    )  # fmt: skip
+    faults.grounding, faults.machine_model, faults.matches = grounding, machine_model, matches
     return bool(matches) and matches[0].fits and matches[0].procedure.id != run.procedure_id
 
 
@@ -88,20 +118,42 @@ class FaultTurn:
     unmatched_fault: bool = False
 
 
-def start_if_fault(*, session, text: str, language: str, grounding: Grounding) -> FaultTurn:
-    """Start a run when `text` describes a fault that a procedure covers."""
-    signal = fault_signal(text, language, concepts=grounding.concepts)
-    matches = procedures_for_fault(
-        text=text, language=language, machine_model=session.machine_model, candidates=grounding.candidates
-    )
-    best = matches[0] if matches else None
+def start_if_fault(
+    *, session, text: str, language: str, grounding: Grounding, faults: TurnFaults | None = None
+) -> FaultTurn:
+    """Start a run when `text` describes a fault that a procedure covers. `faults`: what this turn
+    already recognised (pending_outcome), reused when it was computed for `grounding`."""
+    faults = faults or TurnFaults()
+    # The concepts only add cues: a fault without them is a fault with them.
+    signal = faults.signal
+    if signal is None or not signal.is_fault:
+        signal = fault_signal(text, language, concepts=grounding.concepts)
     # The word lists and the glossary are signals, not a gate: a statement about the machine that a
-    # procedure fits well is a fault report even in words no list knows.
-    is_fault = signal.is_fault or (best is not None and best.fits and not is_question(text))
+    # procedure fits well is a fault report even in words no list knows. A question without a
+    # fault cue is never one, so its procedures are not looked up.
+    asks = not signal.is_fault and is_question(text)
+    if asks:
+        return FaultTurn()
+    matches = faults.matches if faults.grounding is grounding and faults.matches is not None else None
+    if matches is None:
+        matches = procedures_for_fault(
+            text=text, language=language, machine_model=session.machine_model, candidates=grounding.candidates,
+            query_vector=grounding.query_vector,
+        )  # fmt: skip
+    best = matches[0] if matches else None
+    is_fault = signal.is_fault or (best is not None and best.fits)
     if not is_fault:
         return FaultTurn()
-    uncovered = uncovered_parts(concepts=grounding.concepts, machine_model=session.machine_model)
-    if best is None or not best.fits_with(unsupported=bool(grounding.unsupported), uncovered=bool(uncovered)):
+    unsupported = bool(grounding.unsupported)
+    # Which parts no procedure mentions matters only when it decides (a fit between MIN_FIT and
+    # UNCOVERED_PART_FIT); it costs a round trip, so it is looked up only then.
+    decides = (
+        best is not None
+        and best.fits_with(unsupported=unsupported, uncovered=False)
+        and not (best.fits_with(unsupported=unsupported, uncovered=True))
+    )
+    uncovered = decides and bool(uncovered_parts(concepts=grounding.concepts, machine_model=session.machine_model))
+    if best is None or not best.fits_with(unsupported=unsupported, uncovered=uncovered):
         return FaultTurn(unmatched_fault=True)
     run, step = run_services.run_start(session=session, match=best, symptom=text, language=language)
     source = step_source(step)

@@ -88,14 +88,41 @@ def validate_text(text: str, language: str) -> str:
     return text
 
 
-def run_turn(turn: TurnInput, *, language: str | None = None) -> Message:
+@dataclass(frozen=True)
+class CheckedText:
+    """The operator's text as validate_text accepted it, and the reply language it was checked in.
+
+    The API validates before it answers (a 400/413 cannot follow a started event stream) and hands
+    this to the engine, which then neither resolves the language nor validates again; every other
+    caller (the legacy widget endpoints, benchmarks) passes nothing and the engine checks itself.
+    """
+
+    text: str
+    language: str
+
+
+def check_text(turn: TurnInput) -> CheckedText:
+    """Resolve the reply language and validate the text with it (raises TurnRejected)."""
+    language = reply_language(turn)
+    return CheckedText(validate_text(turn.text, language), language)
+
+
+def run_turn(turn: TurnInput, *, checked: CheckedText | None = None) -> Message:
     """The JSON path: run the whole turn and return the stored assistant message."""
-    message = None
-    for event in turn_events(turn, language=language):
-        if event["event"] == "done":
+    return run_turn_with_step(turn, checked=checked)[0]
+
+
+def run_turn_with_step(turn: TurnInput, *, checked: CheckedText | None = None) -> tuple[Message, dict | None]:
+    """Run the whole turn; the stored assistant message and its `step` payload as the turn built it
+    (so the API shows it without building it again)."""
+    message = step = None
+    for event in turn_events(turn, checked=checked):
+        if event["event"] == "step":
+            step = event["step"]
+        elif event["event"] == "done":
             message = event["message"]
     assert message is not None
-    return message
+    return message, step
 
 
 def drain(events: Iterator[dict]) -> None:
@@ -104,13 +131,13 @@ def drain(events: Iterator[dict]) -> None:
         pass
 
 
-def turn_events(turn: TurnInput, *, language: str | None = None) -> Iterator[dict]:
-    """The turn as events. `language`: the reply language when the caller has already resolved it
-    (and validated the text with it), so detection does not run twice on the hot path."""
+def turn_events(turn: TurnInput, *, checked: CheckedText | None = None) -> Iterator[dict]:
+    """The turn as events. `checked`: the text as the caller already validated it (check_text), so
+    language detection and validation do not run twice on the hot path."""
     started = time.perf_counter()
     session = turn.session
-    language = language or reply_language(turn)
-    text = validate_text(turn.text, language)
+    checked = checked or check_text(turn)
+    language, text = checked.language, checked.text
     user_message, existing_reply = _record_user_message(session, text, turn.client_message_id, language)
     if existing_reply is not None:
         # A retried POST (same client_message_id): replay the stored turn, create nothing.
@@ -195,13 +222,20 @@ def _understand(turn: TurnInput, user_message: Message, text: str, language: str
     if intent is not None:
         return intent, None, None, _UNREAD
     waiting = troubleshoot.current_step(session)
-    outcome = troubleshoot.pending_outcome(step=waiting, text=text, language=language)
+    # Checking whether an answer describes a new fault searches and matches the text; a new fault
+    # then reuses that search and those matches instead of running them again.
+    faults = troubleshoot.TurnFaults()
+    outcome = troubleshoot.pending_outcome(step=waiting, text=text, language=language, faults=faults)
     if outcome is not None:
         step_reply = troubleshoot.answer_outcome(step=waiting, outcome=outcome, note=text, language=language)
         return None, _step_grounding(step_reply, text, language), step_reply, _UNREAD
-    grounding = retrieve(query=_retrieval_query(session, user_message), language=language,
-                         machine_model=session.machine_model)  # fmt: skip
-    fault = troubleshoot.start_if_fault(session=session, text=text, language=language, grounding=grounding)
+    query = _retrieval_query(session, user_message)
+    grounding = faults.grounding_for(query=query, machine_model=session.machine_model) or retrieve(
+        query=query, language=language, machine_model=session.machine_model
+    )
+    fault = troubleshoot.start_if_fault(
+        session=session, text=text, language=language, grounding=grounding, faults=faults
+    )
     if fault.reply is not None:
         return None, _step_grounding(fault.reply, text, language), fault.reply, _UNREAD
     if fault.unmatched_fault:

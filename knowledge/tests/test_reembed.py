@@ -76,3 +76,35 @@ def test_reembed_failure_leaves_serving_vectors_untouched(two_manuals, stub_back
 def test_unknown_backend_is_a_clear_error(two_manuals):
     with pytest.raises(CommandError, match="unknown backend"):
         call_command("reembed", "--backend", "nope")
+
+
+def test_the_active_backend_is_read_once_per_process_and_follows_an_activation_elsewhere(
+    two_manuals, stub_backend, django_assert_num_queries
+):
+    import numpy as np
+
+    from knowledge.embeddings import get_embedder, note_active_backend
+    from knowledge.reembedding import reembed_all
+
+    chunks_hybrid_search(query="camera picture is black", k=3)
+    with django_assert_num_queries(0):  # a turn no longer reads IndexState to find its embedder
+        assert get_embedder("active") is get_embedder("default")
+
+    reembed_all(backend="stub", batch_size=3)
+    # What a gunicorn worker that did not run `reembed` still believes.
+    note_active_backend("default")
+    assert get_embedder("active") is get_embedder("default")
+
+    text = "camera cable connector"
+    before = len(stub_backend.requests)
+    result = chunks_hybrid_search(query=text, k=3)
+    # Its next search read the switch in its own statement, embedded the question with the new model
+    # (once) and ranked the new vectors with it.
+    assert get_embedder("active") is get_embedder("stub")
+    asked = [r for r in stub_backend.requests[before:] if r["json"].get("input") == [text]]
+    assert len(asked) == 1
+    assert np.allclose(result.query_vector, get_embedder("stub").embed_query(text))
+    assert result.results and result.results[0].page_start == 3
+    # Writers of vectors read the database, whatever this process believes.
+    note_active_backend("default")
+    assert get_embedder("active", fresh=True) is get_embedder("stub")

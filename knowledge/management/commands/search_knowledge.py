@@ -31,7 +31,9 @@ class Command(BaseCommand):
             mode=options["mode"],
         )
         if options["json"]:
-            self.stdout.write(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+            payload = asdict(result)
+            payload.pop("query_vector")  # 384 floats for the chat turn's own use, not for reading
+            self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
         self.stdout.write(
             f"{len(result.results)} result(s) in {result.took_ms} ms"
