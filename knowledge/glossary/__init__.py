@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -145,13 +146,23 @@ class ConceptMatch:
     end: int  # one past the last matched token
 
 
-_STEMMERS = {lang: snowballstemmer.stemmer(name) for lang, name in _SNOWBALL.items()}
+# A Snowball stemmer keeps the word being stemmed in its own attributes, so two threads sharing one
+# (gunicorn's gthread workers) corrupt each other's word: IndexError, or a wrong stem. One set of
+# stemmers per thread.
+_local = threading.local()
+
+
+def _stemmers() -> dict:
+    stemmers = getattr(_local, "stemmers", None)
+    if stemmers is None:
+        stemmers = _local.stemmers = {lang: snowballstemmer.stemmer(name) for lang, name in _SNOWBALL.items()}
+    return stemmers
 
 
 @lru_cache(maxsize=65536)
 def _stem(language: str, word: str) -> str:
     # Snowball in pure Python costs ~0.1 ms a word; chat text repeats the same few hundred words.
-    return _STEMMERS[language].stemWord(word)
+    return _stemmers()[language].stemWord(word)
 
 
 def normalize(text: str) -> str:

@@ -154,3 +154,20 @@ def test_the_product_glossary_loads_and_covers_every_language():
 )
 def test_the_product_glossary_knows_the_domain(language, text, concept):
     assert concept in glossary().concepts_in(text, language)
+
+
+def test_each_thread_stems_with_its_own_stemmers():
+    """Snowball stemmers keep the current word in their attributes: a stemmer shared by gunicorn's
+    threads mixes their words up (IndexError under load), so every thread gets its own."""
+    import threading
+
+    from knowledge.glossary import _stemmers
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(_stemmers()["el"]))
+    thread.start()
+    thread.join()
+    mine = _stemmers()["el"]
+    assert _stemmers()["el"] is mine
+    assert seen[0] is not mine
+    assert mine.stemWord("αντλιες") == seen[0].stemWord("αντλιες")
