@@ -491,6 +491,10 @@ def _literal(vector: np.ndarray) -> str:
     return "[" + ",".join(format(x, ".7g") for x in vector.tolist()) + "]"
 
 
+# At most this many chunks naming a fault code are looked at per query (see the code branch below).
+_CODE_SCAN_LIMIT = 500
+
+
 def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
     """One statement: the candidate chunks with every score search needs (no text, no vectors)."""
     conf = plan.conf
@@ -554,13 +558,24 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
         rank = "(SELECT rank FROM txt WHERE txt.id = c.id)"
     if plan.codes:
         params["codes"] = _or_query(plan.codes)
+        # Scoring only asks whether a chunk names the code (CODE_BONUS); which of the chunks naming
+        # it become candidates is decided by closeness to the question, among at most
+        # CODE_SCAN_LIMIT of them. Unbounded, a code named in thousands of chunks (the 100 000-chunk
+        # benchmark) cost 100-250 ms in the phrase recheck of every match (docs/performance.md); a
+        # manual names a code in a handful of sections, far below the bound.
+        order = (
+            "c.embedding <=> %(qv)s::vector" if plan.vector is not None else "ts_rank(c.search_vector, q.tsq, 1) DESC"
+        )
+        params["code_scan"] = _CODE_SCAN_LIMIT
         ctes.append(f"""
             code AS MATERIALIZED (
-                SELECT c.id, ts_rank(c.search_vector, q.tsq, 1) AS rank
-                FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id,
+                SELECT c.id, 1.0::float8 AS rank
+                FROM (SELECT c.id FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id,
+                             (SELECT to_tsquery('simple', %(codes)s) AS tsq) q
+                      WHERE {ready} AND c.search_vector @@ q.tsq LIMIT %(code_scan)s) named
+                JOIN knowledge_chunk c ON c.id = named.id,
                      (SELECT to_tsquery('simple', %(codes)s) AS tsq) q
-                WHERE {ready} AND c.search_vector @@ q.tsq
-                ORDER BY rank DESC LIMIT %(nt)s
+                ORDER BY {order} LIMIT %(nt)s
             )""")
         sources.append("SELECT id FROM code")
     if not sources:

@@ -92,3 +92,23 @@ def test_languages_without_eligible_chunks_are_not_scanned():
     assert profile.languages_for("V4.0") == ["en", "tr"]
     assert profile.languages_for("V3.1B") == ["el", "tr"]
     assert profile.languages_for(None) == ["el", "en", "tr"]
+
+
+def test_a_code_named_in_more_chunks_than_the_scan_bound_still_finds_its_section(tmp_path, monkeypatch):
+    """The code branch looks at a bounded number of the chunks naming a code (CODE_SCAN_LIMIT) and
+    keeps those closest to the question; the section about the code is still found."""
+    from knowledge import search
+    from knowledge.tests.conftest import ingest_file
+    from knowledge.tests.fixtures.ingestion_files import write_text_pdf
+
+    pages = [
+        ["Fault codes"],
+        ["1. P-231 fibre link attenuation", "", "P-231: the fibre link is weak. Clean the connectors."],
+    ]
+    pages += [[f"{n + 2}. Log entry {n}", "", f"Shift log {n}: P-231 seen once, no action."] for n in range(4)]
+    manual = ingest_file(write_text_pdf(tmp_path / "codes.pdf", pages))
+    monkeypatch.setattr(search, "_CODE_SCAN_LIMIT", 2)
+    result = chunks_hybrid_search(query="P-231 the fibre link is weak", k=3)
+    assert not result.abstained
+    assert result.results[0].document_id == manual.id
+    assert "fibre" in result.results[0].text.lower()
