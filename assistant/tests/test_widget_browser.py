@@ -413,3 +413,36 @@ def test_thumbs_down_with_a_correction_is_stored(new_page, product):
     )
     assert stored == [{"rating": "down", "correction": "Her 500 saatte bir."}]
     assert token
+
+
+def test_a_citation_opens_the_cited_page_fetched_with_the_bearer_header(new_page, product):
+    page = new_page()
+    token = sign_in(page, "lars.berg", "Kvitholmen Rig 1", language="en")
+    w = open_widget(page)
+    say(w, "What oil does the pump take?")
+    reply = w.locator(".msg.assistant[data-id]").last
+    reply.locator(".cites summary").click()
+    cite = reply.locator("button.cite").first
+    assert re.search(r"^Open .+, page \d+$", cite.get_attribute("aria-label"))
+    with page.expect_request(re.compile(r"/api/v1/knowledge/documents/\d+/pages/\d+/$")) as caught:
+        cite.focus()
+        page.keyboard.press("Enter")
+    request = caught.value
+    assert request.headers["authorization"] == f"Bearer {token}" and token not in request.url
+    assert request.response().status == 200
+    viewer = w.locator("dialog.viewer")
+    viewer.wait_for()
+    number = re.search(r"/pages/(\d+)/$", request.url).group(1)
+    assert viewer.locator("h3").inner_text().endswith(f", page {number}")
+    with urllib.request.urlopen(
+        urllib.request.Request(request.url, headers={"Authorization": f"Bearer {token}"}), timeout=30
+    ) as response:
+        served = response.read().decode()
+    # The whole page is shown as text, the cited section marked (a Markdown manual is one page).
+    assert viewer.locator(".page").inner_text().split() == served.split()
+    assert viewer.locator(".page mark").count() == 1
+    assert serious_violations(page) == []
+    page.keyboard.press("Escape")  # closes the page, not the panel
+    viewer.wait_for(state="hidden")
+    assert w.locator(".panel").is_visible()
+    assert page.problems == []

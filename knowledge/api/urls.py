@@ -10,4 +10,9 @@ urlpatterns = [
     path("search/", views.KnowledgeSearchView.as_view(), name="knowledge-search"),
     path("documents/", views.DocumentListCreateView.as_view(), name="knowledge-documents"),
     path("documents/<int:document_id>/", views.DocumentDetailView.as_view(), name="knowledge-document"),
+    path(
+        "documents/<int:document_id>/pages/<int:number>/",
+        views.DocumentPageView.as_view(),
+        name="knowledge-document-page",
+    ),
 ]

@@ -1,9 +1,14 @@
-"""Knowledge API: search (any authenticated user), documents (staff; changes: knowledge editors)."""
+"""Knowledge API: search and document pages (any authenticated user), documents (staff; changes: knowledge editors)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +28,9 @@ from .serializers import (
 
 # HTTP status for each upload rejection code.
 _UPLOAD_STATUS = {"too_large": 413, "unsupported_type": 415, "type_mismatch": 415}
+# A document's content never changes (a new revision is a new document), but whether it may be
+# read does (superseded, deleted): an hour in the reader's own cache, never in a shared one.
+PAGE_CACHE_CONTROL = "private, max-age=3600"
 
 
 class KnowledgeSearchView(APIView):
@@ -88,3 +96,34 @@ class DocumentDetailView(APIView):
     @extend_schema(responses=DocumentOutputSerializer, operation_id="knowledge_documents_retrieve")
     def get(self, request, document_id: int):
         return Response(DocumentOutputSerializer(selectors.document_get(document_id=document_id)).data)
+
+
+class _AnyAccept(DefaultContentNegotiation):
+    """The page is not rendered by DRF; JSON renders the errors whatever the client accepts
+    (a browser asking for application/pdf must get the 404 body, not a 406)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
+class DocumentPageView(APIView):
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        operation_id="knowledge_document_page",
+        summary="A page of a ready document, for an operator to read (a cited page)",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="One PDF page"),
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Another document's page, as text"),
+            404: OpenApiResponse(description="No such ready document, or no such page (JSON error)"),
+        },
+    )
+    def get(self, request, document_id: int, number: int):
+        page = selectors.document_page_read(document_id=document_id, number=number)
+        response = HttpResponse(page.content, content_type=page.content_type)
+        response["Content-Disposition"] = content_disposition_header(False, page.file_name)
+        response["Cache-Control"] = PAGE_CACHE_CONTROL
+        return response

@@ -10,6 +10,7 @@ wrong end of the line and loses blank lines and table columns.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -17,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from pypdf import PageObject, PdfReader
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from .base import DEFAULT_LIMITS, DocumentKind, ExtractionLimits, PageText, checked_size
@@ -76,6 +77,30 @@ def iter_pdf_pages(path: str | os.PathLike[str], *, limits: ExtractionLimits = D
             "The PDF has no extractable text; scanned PDFs need OCR before they can be ingested.",
             RejectCode.NO_TEXT,
         )
+
+
+def pdf_single_page(path: str | os.PathLike[str], number: int) -> bytes:
+    """Page `number` (1-based) of a stored, already ingested PDF as a PDF of its own.
+
+    One page of a manual is a few kilobytes; the whole manual can be many megabytes over a boat's
+    mobile connection. The file passed the upload limits when it was ingested, so they are not
+    checked again. Raises DocumentRejected if the file or the page cannot be read.
+    """
+    try:
+        reader = PdfReader(Path(path), strict=False)
+        _decrypt(reader)
+        if not 1 <= number <= len(reader.pages):
+            raise DocumentRejected(f"The PDF has no page {number}.", RejectCode.CORRUPT)
+        writer = PdfWriter()
+        writer.add_page(reader.pages[number - 1])
+        out = io.BytesIO()
+        writer.write(out)
+    except DocumentRejected:
+        raise
+    except _PARSER_FAILURES as exc:
+        logger.info("pdf page copy failed: %s", type(exc).__name__, exc_info=_traceback_wanted())
+        raise DocumentRejected("The PDF page cannot be read.", RejectCode.CORRUPT) from exc
+    return out.getvalue()
 
 
 def _open(path: str | os.PathLike[str], limits: ExtractionLimits) -> tuple[PdfReader, int]:

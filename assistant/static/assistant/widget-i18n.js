@@ -17,6 +17,7 @@ export const TEXT = {
     offline: "You are offline. Messages will be sent when the connection returns.", pending: "Waiting to send…",
     error: "Something went wrong. Please try again.", stopped: "Stopped.", you: "You", assistant: "Assistant",
     sources: "Sources", done: "Solved. Thank you!",
+    openPage: "Open {doc}, page {p}", openPdf: "Open the page (PDF)",
   },
   el: {
     title: "Βοηθός AutoBoss", minimise: "Ελαχιστοποίηση", maximise: "Μεγιστοποίηση", restore: "Επαναφορά μεγέθους",
@@ -37,6 +38,7 @@ export const TEXT = {
     offline: "Είστε εκτός σύνδεσης. Τα μηνύματα θα σταλούν όταν επανέλθει η σύνδεση.", pending: "Αναμονή αποστολής…",
     error: "Κάτι πήγε στραβά. Δοκιμάστε ξανά.", stopped: "Διακόπηκε.", you: "Εσείς", assistant: "Βοηθός",
     sources: "Πηγές", done: "Επιλύθηκε. Ευχαριστούμε!",
+    openPage: "Άνοιγμα {doc}, σελίδα {p}", openPdf: "Άνοιγμα της σελίδας (PDF)",
   },
   ar: {
     title: "مساعد AutoBoss", minimise: "تصغير", maximise: "تكبير", restore: "استعادة الحجم", close: "إغلاق",
@@ -55,6 +57,7 @@ export const TEXT = {
     offline: "أنت غير متصل. ستُرسل الرسائل عند عودة الاتصال.", pending: "بانتظار الإرسال…",
     error: "حدث خطأ ما. حاول مرة أخرى.", stopped: "تم الإيقاف.", you: "أنت", assistant: "المساعد",
     sources: "المصادر", done: "تم الحل. شكرًا لك!",
+    openPage: "فتح {doc}، الصفحة {p}", openPdf: "فتح الصفحة (PDF)",
   },
   es: {
     title: "Asistente AutoBoss", minimise: "Minimizar", maximise: "Maximizar", restore: "Restaurar tamaño",
@@ -73,6 +76,7 @@ export const TEXT = {
     offline: "Sin conexión. Los mensajes se enviarán cuando vuelva la conexión.", pending: "Pendiente de envío…",
     error: "Algo salió mal. Inténtelo de nuevo.", stopped: "Detenido.", you: "Usted", assistant: "Asistente",
     sources: "Fuentes", done: "Resuelto. ¡Gracias!",
+    openPage: "Abrir {doc}, página {p}", openPdf: "Abrir la página (PDF)",
   },
   tr: {
     title: "AutoBoss Asistanı", minimise: "Küçült", maximise: "Büyüt", restore: "Boyutu geri al", close: "Kapat",
@@ -91,6 +95,7 @@ export const TEXT = {
     offline: "Çevrimdışısınız. Bağlantı geri geldiğinde mesajlar gönderilecek.", pending: "Gönderilmeyi bekliyor…",
     error: "Bir şeyler ters gitti. Lütfen tekrar deneyin.", stopped: "Durduruldu.", you: "Siz", assistant: "Asistan",
     sources: "Kaynaklar", done: "Çözüldü. Teşekkürler!",
+    openPage: "Aç: {doc}, sayfa {p}", openPdf: "Sayfayı aç (PDF)",
   },
   nb: {
     title: "AutoBoss-assistent", minimise: "Minimer", maximise: "Maksimer", restore: "Gjenopprett størrelse",
@@ -109,6 +114,7 @@ export const TEXT = {
     offline: "Du er frakoblet. Meldingene sendes når forbindelsen er tilbake.", pending: "Venter på å sendes…",
     error: "Noe gikk galt. Prøv igjen.", stopped: "Stoppet.", you: "Du", assistant: "Assistent",
     sources: "Kilder", done: "Løst. Takk!",
+    openPage: "Åpne {doc}, side {p}", openPdf: "Åpne siden (PDF)",
   },
 };
 // Speech locales of the existing ABParts widget (docs/reference: en-US, el-GR, ar-SA, es-ES, tr-TR, nb-NO).

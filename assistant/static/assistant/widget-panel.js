@@ -1,6 +1,6 @@
 /* AutoBoss Assistant widget: the panel, imported by widget.js on first open (docs/widget.md).
  * Talks to the native API (docs/api.md). Server text is only ever inserted as text nodes. */
-import { SPEECH, TEXT } from "./widget-i18n.js?v=1";
+import { SPEECH, TEXT } from "./widget-i18n.js?v=2";
 
 const STORE = "autoboss-assistant:session";
 const OUTBOX = "autoboss-assistant:outbox";
@@ -89,11 +89,18 @@ export function mount(host, state, emit) {
   const escDialog = h("dialog", { class: "escalate", "aria-labelledby": "abw-esc-title" },
     h("form", { method: "dialog", onsubmit: (e) => { e.preventDefault(); escalate(); } },
       escTitle, escNotesLabel, escNotes, h("div", { class: "row" }, escCancel, escSend)));
+  // The cited page: text in this dialog; a PDF page in a new tab (a host's CSP may forbid frames and blob images).
+  const viewTitle = h("h3", { id: "abw-view-title" });
+  const viewBody = h("div", { class: "page", tabindex: "0" });
+  const viewClose = h("button", { type: "button", class: "icon", "data-action": "close-page", onclick: () => viewer.close() });
+  viewClose.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18" /></svg>';
+  const viewer = h("dialog", { class: "viewer", "aria-labelledby": "abw-view-title" },
+    h("header", {}, viewTitle, viewClose), viewBody);
   const panel = h("section", { class: "panel", role: "dialog", "aria-labelledby": "abw-title", hidden: true,
-    onkeydown: (e) => { if (e.key === "Escape" && !escDialog.open) api.close(); } },
+    onkeydown: (e) => { if (e.key === "Escape" && !panel.querySelector("dialog[open]")) api.close(); } },
     h("header", {}, title, bNew, bMin, bMax, bClose),
     h("div", { class: "machine" }, machineLabel, machineSelect),
-    offlineBanner, ticketBanner, log, typing, form, bExpert, escDialog);
+    offlineBanner, ticketBanner, log, typing, form, bExpert, escDialog, viewer);
   wrap.appendChild(panel);
 
   const SpeechRecognition = window.SpeechRecognition || window.webkitSpeechRecognition;
@@ -104,7 +111,7 @@ export function mount(host, state, emit) {
     wrap.setAttribute("dir", state.language === "ar" ? "rtl" : "ltr");
     wrap.setAttribute("lang", state.language);
     title.textContent = t.title;
-    for (const [b, key] of [[bMin, "minimise"], [bNew, "newChat"], [bClose, "close"], [bMic, "mic"]]) {
+    for (const [b, key] of [[bMin, "minimise"], [bNew, "newChat"], [bClose, "close"], [bMic, "mic"], [viewClose, "close"]]) {
       b.setAttribute("aria-label", t[key]);
       b.title = t[key];
     }
@@ -222,7 +229,7 @@ export function mount(host, state, emit) {
     if (m.step) el.append(renderStep(m.step));
     if (m.citations && m.citations.length) {
       el.append(h("details", { class: "cites" }, h("summary", { text: t.sources + " (" + m.citations.length + ")" }),
-        h("ul", {}, m.citations.map((c) => h("li", {}, h("bdi", { text: c.document_title }), ", " + tr("page", { p: c.page_start }))))));
+        h("ul", {}, m.citations.map((c) => h("li", {}, citeButton(c.document_id, c.document_title, c.page_start, c.section))))));
     }
     const footer = h("footer", {}, timeOf(m.created_at));
     if (m.id) {
@@ -249,13 +256,51 @@ export function mount(host, state, emit) {
     if (step.estimated_minutes) facts.push(tr("time", { n: step.estimated_minutes }));
     if (step.success_rate > 0) facts.push(tr("rate", { n: Math.round(step.success_rate * 100) }));
     if (facts.length) card.append(h("p", { class: "facts", text: facts.join(" · ") }));
-    if (step.source) card.append(h("p", { class: "source" }, t.source + ": ", h("bdi", { text: step.source.document_title }), step.source.page ? ", " + tr("page", { p: step.source.page }) : ""));
+    if (step.source) card.append(h("p", { class: "source" }, t.source + ": ", step.source.page ? citeButton(step.source.document_id, step.source.document_title, step.source.page) : h("bdi", { text: step.source.document_title })));
     const group = h("div", { class: "outcomes", role: "group", "aria-label": t.didItWork });
     for (const outcome of OUTCOMES) {
       group.append(h("button", { type: "button", class: "outcome " + outcome, "data-outcome": outcome, "aria-pressed": step.outcome === outcome ? "true" : "false", disabled: true, text: t[outcome], onclick: () => answerStep(step, outcome) }));
     }
     card.append(group);
     return card;
+  }
+  function citeButton(id, doc, p, section) {
+    const label = [h("bdi", { text: doc }), ", " + tr("page", { p })];
+    if (!id || !p) return label;
+    return h("button", { type: "button", class: "cite", "aria-label": tr("openPage", { doc, p }), onclick: () => openPage(id, doc, p, section) }, label);
+  }
+  /** Fetch a cited page with the bearer header (never a token in a URL) and show it. */
+  async function openPage(id, doc, p, section) {
+    let response;
+    try {
+      response = await call("GET", "/api/v1/knowledge/documents/" + id + "/pages/" + p + "/", null, { headers: { Accept: "application/pdf, text/plain, application/json" } });
+    } catch (e) { return showError(e); }
+    viewTitle.replaceChildren(h("bdi", { text: doc }), ", " + tr("page", { p }));
+    viewBody.replaceChildren();
+    if ((response.headers.get("Content-Type") || "").startsWith("text/")) {
+      const text = await response.text();
+      // A Markdown manual is one long page: mark the cited section's heading (the last part of
+      // its path "3. Maintenance › 3.1 Daily checks") and scroll to it.
+      const head = (section || "").split(" \u203a ").pop().trim();
+      let at = -1;
+      let pos = 0;
+      for (const line of head ? text.split("\n") : []) {
+        if (line.replace(/^[#\s]+/, "").trim() === head) { at = pos + line.indexOf(head); break; }
+        pos += line.length + 1;
+      }
+      const mark = at >= 0 ? h("mark", { text: head }) : null;
+      viewBody.append(at >= 0 ? text.slice(0, at) : text, mark || "", at >= 0 ? text.slice(at + head.length) : "");
+      viewer.showModal();
+      viewBody.scrollTop = mark ? mark.offsetTop - viewBody.offsetTop : 0;
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    setTimeout(() => URL.revokeObjectURL(url), 600000);
+    // After the fetch the click may no longer count as one for the popup blocker: then a link does.
+    if (!window.open(url, "_blank")) {
+      viewBody.append(h("a", { href: url, target: "_blank", class: "open-pdf", text: t.openPdf }));
+      viewer.showModal();
+    }
   }
   /** Only the newest card of the step waiting for an answer has live buttons. */
   function markCurrentStep() {

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   if (window.AutoBossAssistant) return;
-  var VERSION = "1";
+  var VERSION = "2";
   var script = document.currentScript;
   var base = new URL(".", script ? script.src : location.href).href;
   var data = (script && script.dataset) || {};
