@@ -78,6 +78,16 @@ def child_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
+def embedded_product_env(*, var_dir: Path, port: int, **overrides: str | None) -> dict[str, str]:
+    """The environment of a product started as `make run` starts it on a fresh machine: nothing
+    configured (embedded database, filesystem broker, database cache), in its own VAR_DIR and port."""
+    nothing_configured: dict[str, str | None] = dict.fromkeys((
+        "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_BROKER_DIR", "CELERY_TASK_DEFAULT_QUEUE",
+        "PROMETHEUS_MULTIPROC_DIR", "DJANGO_SETTINGS_MODULE",
+    ))  # fmt: skip
+    return child_env(VAR_DIR=str(var_dir), PORT=str(port), **nothing_configured, WEB_CONCURRENCY="2", **overrides)
+
+
 @dataclass
 class WorkerHandle:
     process: subprocess.Popen

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import REPO, child_env, free_port, wait_for
+from conftest import REPO, embedded_product_env, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -22,21 +22,8 @@ VENV = Path(sys.executable).parent.parent
 
 
 def _start(var_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
-    env = child_env(
-        VAR_DIR=str(var_dir),
-        PORT=str(port),
-        # Nothing configured: the embedded default (database, filesystem broker, database cache).
-        DATABASE_URL=None,
-        REDIS_URL=None,
-        CELERY_BROKER_URL=None,
-        CELERY_BROKER_DIR=None,
-        CELERY_TASK_DEFAULT_QUEUE=None,
-        PROMETHEUS_MULTIPROC_DIR=None,
-        DJANGO_SETTINGS_MODULE=None,
-        LOG_FORMAT="json",
-        LOG_LEVEL="INFO",
-        WEB_CONCURRENCY="2",
-        CELERY_HEARTBEAT_INTERVAL="2",
+    env = embedded_product_env(
+        var_dir=var_dir, port=port, LOG_FORMAT="json", LOG_LEVEL="INFO", CELERY_HEARTBEAT_INTERVAL="2"
     )
     with open(log_path, "ab") as log:
         return subprocess.Popen(
