@@ -25,11 +25,10 @@ from core.text.languages import normalize_language
 from core.text.phrases import phrase
 from troubleshooting import selectors as run_selectors
 from troubleshooting.models import Outcome, RunStatus
-from troubleshooting.presentation import step_payload
 
 from .. import selectors, services
 from ..engine.language import SUPPORTED
-from ..engine.turn import TurnInput, TurnRejected, reply_language, run_turn
+from ..engine.turn import TurnInput, TurnRejected, reply_language, run_turn_with_step
 from ..models import ChatSession, Message
 from .views import ChatTurnThrottleMixin
 
@@ -113,13 +112,13 @@ class LegacyChatView(LegacyThrottleMixin, APIView):
             preferred_language=getattr(request_identity(request), "preferred_language", None),
         )
         try:
-            message = run_turn(turn)
+            message, shown = run_turn_with_step(turn)
         except TurnRejected as exc:
             return Response(_failure(exc.message, session, started))
         except Exception:
             logger.exception("legacy chat turn failed")
             return Response(_failure(phrase("error_generic", reply_language(turn)), session, started))
-        return Response(chat_response(message, session, started))
+        return Response(chat_response(message, shown, session, started))
 
 
 class LegacyStepFeedbackView(LegacyThrottleMixin, APIView):
@@ -149,7 +148,7 @@ class LegacyStepFeedbackView(LegacyThrottleMixin, APIView):
             step_outcome=(step, outcome),
         )
         try:
-            message = run_turn(turn)
+            message, shown = run_turn_with_step(turn)
         except Exception:
             logger.exception("legacy step feedback failed")
             failure = _failure(phrase("error_generic", language), session, started)
@@ -159,8 +158,9 @@ class LegacyStepFeedbackView(LegacyThrottleMixin, APIView):
             )  # fmt: skip
         run = run_selectors.run_latest(session_id=session.pk)
         if run is not None and run.status == RunStatus.ACTIVE:
-            body = {"feedback_received": True, "workflow_status": "in_progress",
-                    "next_step": chat_response(message, session, started), "completion_message": None}  # fmt: skip
+            next_step = chat_response(message, shown, session, started)
+            body = {"feedback_received": True, "workflow_status": "in_progress", "next_step": next_step,
+                    "completion_message": None}  # fmt: skip
         else:
             ended = "completed" if run is not None and run.status == RunStatus.RESOLVED else "escalated"
             body = {"feedback_received": True, "workflow_status": ended, "next_step": None,
@@ -168,8 +168,8 @@ class LegacyStepFeedbackView(LegacyThrottleMixin, APIView):
         return Response(body)
 
 
-def chat_response(message: Message, session: ChatSession, started: float) -> dict:
-    step = step_payload(message.run_step) if message.run_step_id else None
+def chat_response(message: Message, step: dict | None, session: ChatSession, started: float) -> dict:
+    """The widget's reply body; `step` is the payload the turn built for the step it shows."""
     active = step is not None and step["requires_feedback"]
     return {
         "response": message.content,
