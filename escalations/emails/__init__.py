@@ -200,7 +200,7 @@ def _delivery_queue(
 
 
 def _enqueue_send(delivery_id: int) -> None:
-    from .tasks import send_email
+    from ..tasks import send_email  # here, not at the top: escalations.tasks imports this module
 
     try:
         send_email.apply_async(
