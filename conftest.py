@@ -165,3 +165,27 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.2, message: str =
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+@pytest.fixture(autouse=True)
+def _on_commit_hooks_run(request) -> Iterator[None]:
+    """Run the on-commit hooks of every test that runs inside pytest-django's transaction, as the
+    commit of a real request would.
+
+    Without this a test that creates work for a worker (a ticket's e-mail, a document's ingestion)
+    never executes the hook that enqueues it, and a broken hook ships unnoticed (issue 11: every
+    escalation answered 500 because the hook imported a module that does not exist). The hooks
+    publish to the test settings' in-process broker (config/settings/test.py), never to a worker.
+    Tests that look at the callbacks still use django_capture_on_commit_callbacks; whatever they
+    leave is executed here when the test ends. Transactional tests commit for real and need nothing.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if transactional or (marker is None and "db" not in request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("db")  # set up first, so the hooks run before its rollback
+    with request.getfixturevalue("django_capture_on_commit_callbacks")(execute=True):
+        yield

@@ -13,3 +13,11 @@ ENVIRONMENT = "test"
 
 # Keep test keys apart from a developer's running instance on the same Redis.
 CACHES["default"]["KEY_PREFIX"] = "autoboss-test"
+
+# An in-process broker unless one is given explicitly (the worker processes tests start get theirs
+# in CELERY_BROKER_URL): the on-commit hooks run in every test (conftest._on_commit_hooks_run), and
+# the tasks they enqueue must never reach a developer's running worker through a shared Redis or
+# var/broker.
+if not env.str("CELERY_BROKER_URL", default=""):
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
