@@ -21,12 +21,6 @@ from abparts.services import USERNAME_PREFIX
 
 from .auth.services import DemoTokenError, demo_token_issue
 
-# The page's own policy: everything from this origin, nothing inline. The widget is built to work
-# under it (its CSS is a <link> in its shadow root, its panel a module from the same folder).
-DEMO_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
 DEMO_TOKEN_DAYS = 1
 
 
@@ -53,9 +47,10 @@ def demo_page(request: HttpRequest) -> HttpResponse:
             for u in operators
         ],
     }
-    response = render(request, "assistant/demo.html", context)
-    response["Content-Security-Policy"] = DEMO_CSP
-    return response
+    # The project-wide Content-Security-Policy applies (config/settings/web_security.py): nothing
+    # inline. The widget is built to work under it (its CSS is a <link> in its shadow root, its
+    # panel a module from the same folder).
+    return render(request, "assistant/demo.html", context)
 
 
 @require_POST

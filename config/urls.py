@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assistant.api import legacy_urls as chat_legacy_urls
 from core.api.errors import api_not_found
@@ -21,12 +25,18 @@ api_v1 = [
 # The existing ABParts widget's endpoints (SPEC §4.2).
 legacy = [*chat_legacy_urls.urlpatterns, *escalation_legacy_urls.urlpatterns]
 
+# Swagger UI with its set-up script served as a file (the split view), so the page runs under the
+# project's Content-Security-Policy; only the template's small inline <style> needs an exception.
+api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
+
 urlpatterns = [
+    # Every browser asks for /favicon.ico (the admin, the API docs); answer with the icon, not a 404.
+    path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg")), name="favicon"),
     path("health/live", health_live, name="health-live"),
     path("health/ready", health_ready, name="health-ready"),
     path("metrics", metrics, name="prometheus-django-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include(api_v1)),
     # The existing ABParts widget's endpoints, with and without the /ai prefix of ABParts' nginx.
     path("api/ai/", include(legacy)),

@@ -95,6 +95,10 @@ class TicketAdmin(admin.ModelAdmin):
     list_per_page = 50
     actions = ["assign_to_me", "mark_in_progress", "mark_resolved", "close", "publish_to_knowledge_base"]
     inlines = [TicketNoteInline, EmailDeliveryInline, TicketEventInline]
+
+    class Media:
+        css = {"all": ["escalations/admin.css"]}
+
     fieldsets = [
         (None, {"fields": TICKET_HEAD}),
         (_("Operator"), {"fields": ["user", "language", "contact_preference", "operator_notes", "session"]}),
@@ -157,7 +161,7 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("e-mail"))
     def email_state(self, ticket: Ticket) -> str:
         if getattr(ticket, "email_failed", False):
-            return format_html('<strong style="color:#ba2121">{}</strong>', _("FAILED"))
+            return format_html('<strong class="ab-failed">{}</strong>', _("FAILED"))
         return "ok"
 
     # --- the ticket page -----------------------------------------------------------------------
@@ -169,8 +173,7 @@ class TicketAdmin(admin.ModelAdmin):
         labels = dict(MessageRole.choices)
         return format_html_join(
             "",
-            '<div style="margin-bottom:.8em"><strong>{}</strong> <small>{}</small>'
-            '<div style="white-space:pre-wrap">{}</div></div>',
+            '<div class="ab-transcript-turn"><strong>{}</strong> <small>{}</small><div class="ab-pre">{}</div></div>',
             (
                 (labels.get(m.get("role"), m.get("role", "")), m.get("created_at", ""), m.get("content", ""))
                 for m in ticket.transcript
@@ -203,7 +206,7 @@ class TicketAdmin(admin.ModelAdmin):
     def assessment_display(self, ticket: Ticket) -> str:
         if not ticket.assessment:
             return "—"
-        return format_html('<div style="white-space:pre-wrap">{}</div>', ticket.assessment)
+        return format_html('<div class="ab-pre">{}</div>', ticket.assessment)
 
     @admin.display(description=_("ABParts snapshot"))
     def machine_display(self, ticket: Ticket) -> str:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "core",
     "assistant",
     "knowledge",
@@ -54,6 +55,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything that can answer (a CORS preflight never reaches authentication).
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -180,6 +184,7 @@ from .health import *  # noqa: E402,F403
 from .llm import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
 from .providers import *  # noqa: E402,F403
+from .web_security import *  # noqa: E402,F403
 
 # The read-only ABParts alias and the router that sends ABParts' tables to it (config/settings/abparts.py).
 DATABASES[ABPARTS_DATABASE_ALIAS] = abparts_database(DATABASES["default"])

@@ -133,8 +133,8 @@ def test_changelist_shows_status_badge_progress_bar_and_chunk_count(admin_client
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'role="progressbar"' in html
-    assert 'aria-valuenow="25"' in html and "10/40 · 25%" in html
+    assert '<progress class="kb-progress' in html
+    assert 'max="100" value="25"' in html and "10/40 · 25%" in html
     assert '<span class="kb-badge kb-processing"' in html
     assert 'class="kb-badge kb-failed" title="The PDF is encrypted."' in html
     assert '<td class="field-chunk_count">3</td>' in html
