@@ -167,6 +167,46 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.2, message: str =
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
 
 
+@pytest.fixture
+def exact_vector_scan(db):
+    """Vector searches of this test scan exactly instead of through the HNSW indexes.
+
+    For tests that search vectors of the OpenAI stub (core/testing/openai_stub.py): those are sparse
+    bag-of-words vectors, mostly orthogonal to each other, on which an approximate graph search over
+    an index full of the dead entries earlier tests rolled back can come back empty or not,
+    depending on when autovacuum last ran. Real embeddings do not look like that; these tests check
+    the wiring, not the index. Local to the test's transaction, so nothing leaks.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+
+
+@pytest.fixture
+def json_log_lines():
+    """Route logging through the production JSON configuration into a buffer; call it for the lines."""
+    import io
+    import json
+    import logging
+    import logging.config
+
+    from django.conf import settings
+
+    from config.settings.logging import build_logging
+
+    buffer = io.StringIO()
+    config = build_logging("json", "INFO")
+    config["handlers"]["stdout"]["stream"] = buffer
+    config["handlers"]["stdout"].pop("class")
+    config["handlers"]["stdout"]["()"] = lambda stream: logging.StreamHandler(stream)
+    logging.config.dictConfig(config)
+    try:
+        yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+
+
 @pytest.fixture(autouse=True)
 def _on_commit_hooks_run(request) -> Iterator[None]:
     """Run the on-commit hooks of every test that runs inside pytest-django's transaction, as the

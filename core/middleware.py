@@ -1,4 +1,10 @@
-"""One structured log line per request, with a request id echoed as X-Request-ID."""
+"""One structured log line per request, with a request id echoed as X-Request-ID, and the whole
+request's time in `Server-Timing: request;dur=…` (issue 11: the figure clients and benchmarks read).
+
+It is the first middleware, so the time runs from the first middleware to the response. A streamed
+response (the chat's Server-Sent Events) sends its headers before its body exists: its header
+carries the time to the headers, and the log line waits for the last byte of the stream.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import logging
 import re
 import time
 import uuid
+
+from django.http import FileResponse
 
 from .logging import log_context_reset, log_context_set, pseudonymize
 
@@ -25,29 +33,53 @@ class RequestLogMiddleware:
         request.request_id = request_id
         token = log_context_set(request_id=request_id)
         started = time.perf_counter()
-        response = None
         try:
-            response = self.get_response(request)
+            try:
+                response = self.get_response(request)
+            except BaseException:  # escaped every handler: the server answers 500
+                _log_request(request, 500, round((time.perf_counter() - started) * 1000, 2))
+                raise
+            elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+            response["X-Request-ID"] = request_id
+            timing = f"request;dur={elapsed_ms}"
+            earlier = response.get("Server-Timing")
+            response["Server-Timing"] = f"{earlier}, {timing}" if earlier else timing
+            if response.streaming and not isinstance(response, FileResponse):
+                response.streaming_content = _logged_when_done(response.streaming_content, request, response, started)
+            else:
+                _log_request(request, response.status_code, elapsed_ms)
             return response
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            status = response.status_code if response is not None else 500
-            if response is not None:
-                response["X-Request-ID"] = request_id
-            user = getattr(request, "user", None)
-            user_id = pseudonymize(user.pk) if user is not None and user.is_authenticated else None
-            extra = {
-                "event": "http_request",
-                "method": request.method,
-                "path": request.path,
-                "status": status,
-                "duration_ms": duration_ms,
-                "user": user_id,
-            }
-            if request.path_info not in _QUIET_PATHS:
-                level = logging.ERROR if status >= 500 else logging.INFO
-                logger.log(level, "%s %s %s %.1fms", request.method, request.path, status, duration_ms, extra=extra)
             log_context_reset(token)
+
+
+def _logged_when_done(chunks, request, response, started: float):
+    """The stream, passed through; the request is logged once its last chunk went out (or the
+    client left), with the request id of the request, not of whatever the thread serves next."""
+    try:
+        yield from chunks
+    finally:
+        token = log_context_set(request_id=request.request_id)
+        try:
+            _log_request(request, response.status_code, round((time.perf_counter() - started) * 1000, 2))
+        finally:
+            log_context_reset(token)
+
+
+def _log_request(request, status: int, duration_ms: float) -> None:
+    if request.path_info in _QUIET_PATHS:
+        return
+    user = getattr(request, "user", None)
+    extra = {
+        "event": "http_request",
+        "method": request.method,
+        "path": request.path,
+        "status": status,
+        "duration_ms": duration_ms,
+        "user": pseudonymize(user.pk) if user is not None and user.is_authenticated else None,
+    }
+    level = logging.ERROR if status >= 500 else logging.INFO
+    logger.log(level, "%s %s %s %.1fms", request.method, request.path, status, duration_ms, extra=extra)
 
 
 # Probes hit these every few seconds; logging each one drowns the useful lines.

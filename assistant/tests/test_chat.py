@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from prometheus_client import REGISTRY
@@ -75,6 +76,15 @@ def test_llm_reply_is_used_with_citations_and_accounting(api, manual, llm_stub):
     sent = llm_stub.requests[-1]["json"]["messages"]
     assert sent[0]["role"] == "system" and "Write the whole reply in Greek." in sent[0]["content"]
     assert "<manual_excerpt" in sent[1]["content"] and "camera cable connector" in sent[1]["content"]
+
+
+def test_server_timing_reports_the_whole_request_beside_the_turn_and_the_llm(api, manual, llm_stub):
+    llm_stub.reply = "Check the camera cable connector at the rig [1]."
+    response = _ask(api, _session(api), "the camera shows no picture")
+    timings = dict(part.strip().split(";dur=") for part in response["Server-Timing"].split(","))
+    assert set(timings) == {"turn", "llm", "request"}
+    # The request (first middleware to response) contains the turn, which contains the LLM call.
+    assert float(timings["request"]) >= float(timings["turn"]) >= float(timings["llm"]) > 0
 
 
 def test_primary_timeout_falls_back_to_the_fallback_model(api, manual, llm_stub):
@@ -305,6 +315,29 @@ def test_sse_client_disconnect_still_stores_the_turn(api, manual):
     messages = Message.objects.filter(session_id=session_id).order_by("seq")
     assert [m.role for m in messages] == ["user", "assistant"]
     assert messages[1].citations
+
+
+def test_a_streamed_turn_is_logged_once_its_last_event_went_out(api, manual, json_log_lines):
+    session_id = _session(api)
+    response = api.post(
+        f"/api/v1/sessions/{session_id}/messages/", {"content": "camera shows no picture"}, "application/json",
+        HTTP_ACCEPT="text/event-stream",
+    )  # fmt: skip
+    assert response["Server-Timing"].startswith("request;dur=")  # the headers' time; the body comes later
+
+    def turn_lines():
+        return [
+            ln for ln in json_log_lines() if ln.get("event") == "http_request" and ln["path"].endswith("/messages/")
+        ]
+
+    assert turn_lines() == []  # not before the stream ends
+    before = time.perf_counter()
+    events = _events(response)
+    streaming_ms = (time.perf_counter() - before) * 1000
+    assert events[-1][0] == "done"
+    [line] = turn_lines()
+    assert line["status"] == 200 and line["request_id"] == response["X-Request-ID"]
+    assert line["duration_ms"] >= streaming_ms
 
 
 def test_sse_errors_before_the_stream_are_events(api, manual):

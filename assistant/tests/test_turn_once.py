@@ -92,7 +92,9 @@ def test_a_new_fault_during_a_run_is_searched_and_matched_once(api, session_id, 
     assert calls == {"retrieve": 1, "fault_signal": 1, "procedures_for_fault": 1}
 
 
-def test_a_fault_turn_embeds_the_question_once_with_an_openai_compatible_backend(api, settings, tmp_path):
+def test_a_fault_turn_embeds_the_question_once_with_an_openai_compatible_backend(
+    api, settings, tmp_path, exact_vector_scan
+):
     """Only the local model caches query vectors; an embedding endpoint is asked for each call."""
     from knowledge.embeddings import reset_embedders
     from knowledge.models import Procedure, ProcedureStep

@@ -1,34 +1,13 @@
 from __future__ import annotations
 
-import io
 import json
-import logging
-import logging.config
 import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from config.settings.logging import build_logging
 from core.logging import pseudonymize
 from core.tasks import ping
-
-
-@pytest.fixture
-def json_log_lines():
-    """Route logging through the production JSON configuration into a buffer."""
-    from django.conf import settings
-
-    buffer = io.StringIO()
-    config = build_logging("json", "INFO")
-    config["handlers"]["stdout"]["stream"] = buffer
-    config["handlers"]["stdout"].pop("class")
-    config["handlers"]["stdout"]["()"] = lambda stream: logging.StreamHandler(stream)
-    logging.config.dictConfig(config)
-    try:
-        yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
-    finally:
-        logging.config.dictConfig(settings.LOGGING)
 
 
 @pytest.mark.django_db

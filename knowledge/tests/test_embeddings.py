@@ -84,7 +84,9 @@ def test_openai_backend_connection_refused_is_transient():
 
 
 @pytest.mark.django_db
-def test_ingestion_and_search_work_end_to_end_with_the_openai_backend(stub, settings, media_root, tmp_path):
+def test_ingestion_and_search_work_end_to_end_with_the_openai_backend(
+    stub, settings, media_root, tmp_path, exact_vector_scan
+):
     from knowledge.embeddings import reset_embedders
     from knowledge.search import chunks_hybrid_search
     from knowledge.tests.conftest import V40_PAGES, ingest_file

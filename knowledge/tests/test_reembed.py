@@ -26,7 +26,7 @@ def stub_backend(settings):
     reset_embedders()
 
 
-def test_reembed_switches_model_while_old_vectors_keep_serving(two_manuals, stub_backend, tmp_path):
+def test_reembed_switches_model_while_old_vectors_keep_serving(two_manuals, stub_backend, tmp_path, exact_vector_scan):
     from knowledge.models import ChunkVector
     from knowledge.tests.conftest import ingest_file
     from knowledge.tests.fixtures.ingestion_files import write_text_pdf
@@ -79,7 +79,7 @@ def test_unknown_backend_is_a_clear_error(two_manuals):
 
 
 def test_the_active_backend_is_read_once_per_process_and_follows_an_activation_elsewhere(
-    two_manuals, stub_backend, django_assert_num_queries
+    two_manuals, stub_backend, django_assert_num_queries, exact_vector_scan
 ):
     import numpy as np
 
