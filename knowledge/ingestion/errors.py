@@ -18,6 +18,7 @@ class RejectCode(StrEnum):
     TOO_MANY_PAGES = "too_many_pages"
     ZIP_BOMB = "zip_bomb"
     TIMEOUT = "timeout"
+    ACTIVE_CONTENT = "active_content"
 
 
 class DocumentRejected(Exception):

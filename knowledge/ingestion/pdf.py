@@ -112,6 +112,7 @@ def _open(path: str | os.PathLike[str], limits: ExtractionLimits) -> tuple[PdfRe
         logger.info("pdf open failed: %s", type(exc).__name__, exc_info=_traceback_wanted())
         raise DocumentRejected("The PDF is damaged or incomplete and cannot be read.", RejectCode.CORRUPT) from exc
     _decrypt(reader)
+    _refuse_active_content(reader)
     # The page tree's /Count is read first: it is O(1), so a 5 000-page file is turned away before
     # pypdf walks the whole tree. It can lie, so the real count is checked again below.
     declared = _declared_page_count(reader)
@@ -145,6 +146,43 @@ def _decrypt(reader: PdfReader) -> None:
         logger.info("pdf decryption failed: %s", type(exc).__name__, exc_info=_traceback_wanted())
         raise DocumentRejected("The PDF's encryption data is damaged.", RejectCode.CORRUPT) from exc
     raise DocumentRejected("The PDF is password-protected; upload an unprotected copy.", RejectCode.ENCRYPTED)
+
+
+# Actions that run something when the file is opened or a page is shown. A manual never needs
+# them; a PDF that has them was made to do more than be read. Operators are served pages of the
+# stored file (pdf_single_page), so such a file is refused, not ingested.
+_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/Rendition"}
+
+
+def _refuse_active_content(reader: PdfReader) -> None:
+    try:
+        root = reader.trailer["/Root"]
+        found = _runs_something(root.get("/OpenAction")) or "/AA" in root
+        names = root.get("/Names")
+        found = found or (names is not None and "/JavaScript" in names.get_object())
+        for page in reader.pages if not found else ():
+            found = "/AA" in page or any(
+                _runs_something(annotation.get_object().get("/A")) for annotation in page.get("/Annots") or ()
+            )
+            if found:
+                break
+    except _PARSER_FAILURES as exc:
+        logger.info("pdf structure unreadable: %s", type(exc).__name__, exc_info=_traceback_wanted())
+        raise DocumentRejected("The PDF's structure is damaged.", RejectCode.CORRUPT) from exc
+    if found:
+        raise DocumentRejected(
+            "The PDF contains scripts or actions that run when it is opened; save it again without them "
+            '(for example with "Print to PDF") and upload that copy.',
+            RejectCode.ACTIVE_CONTENT,
+        )
+
+
+def _runs_something(action) -> bool:
+    if action is None:
+        return False
+    action = action.get_object()
+    # An /OpenAction may also be a destination (an array: "open at page 1"), which runs nothing.
+    return hasattr(action, "get") and action.get("/S") in _ACTIVE_ACTIONS
 
 
 def _declared_page_count(reader: PdfReader) -> int | None:
