@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.fields import EncryptedTextField
+
 
 class MessageFeedback(models.Model):
     """Thumbs up/down (and an optional correction) on an assistant message: input to the review queue."""
@@ -16,8 +18,8 @@ class MessageFeedback(models.Model):
     message = models.ForeignKey("assistant.Message", on_delete=models.CASCADE, related_name="feedback")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_feedback")
     rating = models.CharField(max_length=4, choices=Rating.choices)
-    comment = models.TextField(blank=True)
-    correction = models.TextField(blank=True)
+    comment = EncryptedTextField(blank=True)
+    correction = EncryptedTextField(blank=True)
     # Set when an expert has looked at it in the review queue.
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.fields import EncryptedTextField
+
 
 class ApiToken(models.Model):
     """A demo bearer token (assistant.auth.demo). Only the SHA-256 of the token is stored."""
@@ -48,7 +50,7 @@ class ChatSession(models.Model):
     language = models.CharField(max_length=5, blank=True)
     status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.ACTIVE)
     # Running summary of the turns that no longer fit the prompt's memory window.
-    summary = models.TextField(blank=True)
+    summary = EncryptedTextField(blank=True)
     summary_upto_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,7 +74,7 @@ class Message(models.Model):
     # Position in the conversation (1, 2, ...); assigned under a row lock on the session.
     seq = models.PositiveIntegerField()
     role = models.CharField(max_length=10, choices=MessageRole.choices)
-    content = models.TextField()
+    content = EncryptedTextField()
     language = models.CharField(max_length=5)
     # The operator's own id for a message: a retried POST with the same id returns the same turn.
     client_message_id = models.CharField(max_length=64, blank=True)

@@ -106,5 +106,26 @@ def check_production_services(app_configs=None, **kwargs):
     return messages
 
 
+@checks.register(CONFIG_TAG)
+def check_field_encryption_keys(app_configs=None, **kwargs):
+    """core.E007: production without FIELD_ENCRYPTION_KEYS, or any malformed key."""
+    from cryptography.fernet import Fernet
+
+    from .encryption import configured_keys
+
+    keys = configured_keys()
+    hint = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    if not keys:
+        if _is_production():
+            return [checks.Error("FIELD_ENCRYPTION_KEYS is not set in production.", hint=hint, id="core.E007")]
+        return []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            return [checks.Error(f"FIELD_ENCRYPTION_KEYS: key {position} is malformed.", hint=hint, id="core.E007")]
+    return []
+
+
 def _is_production() -> bool:
     return getattr(settings, "ENVIRONMENT", "local") == "production"

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from core.fields import EncryptedJSONField, EncryptedTextField
+
 
 class Reason(models.TextChoices):
     USER_REQUEST = "user_request", "Operator asked for an expert"
@@ -110,16 +112,16 @@ class Ticket(models.Model):
     machine_id = models.CharField(max_length=64, blank=True)
     machine_model = models.CharField(max_length=16, blank=True)
     # ABParts facts when the ticket was opened: details, hours, recent maintenance (JSON-safe dict).
-    machine_snapshot = models.JSONField(default=dict, blank=True)
+    machine_snapshot = EncryptedJSONField(default=dict, blank=True)
     # [{"role", "content", "created_at"}] — the conversation as it was.
-    transcript = models.JSONField(default=list, blank=True)
+    transcript = EncryptedJSONField(default=list, blank=True)
     # [{"run_id", "procedure_title", "number", "instruction", "outcome", "note", "page", "document_title",
     #   "document"}] — the troubleshooting steps tried in every run of the conversation ("document" =
     #   "document_title", kept for the e-mail templates).
-    attempted_steps = models.JSONField(default=list, blank=True)
-    assessment = models.TextField(blank=True)
+    attempted_steps = EncryptedJSONField(default=list, blank=True)
+    assessment = EncryptedTextField(blank=True)
     contact_preference = models.CharField(max_length=200, blank=True)
-    operator_notes = models.TextField(blank=True)
+    operator_notes = EncryptedTextField(blank=True)
     expert = models.ForeignKey(ExpertContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
     published_document = models.ForeignKey(
         "knowledge.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -142,7 +144,7 @@ class TicketNote(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    text = models.TextField()
+    text = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -196,8 +198,8 @@ class EmailDelivery(models.Model):
     language = models.CharField(max_length=5)
     recipients = ArrayField(models.EmailField())
     subject = models.CharField(max_length=300)
-    text_body = models.TextField()
-    html_body = models.TextField()
+    text_body = EncryptedTextField()
+    html_body = EncryptedTextField()
     message_id = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -27,7 +27,7 @@ class TroubleshootingRunAdmin(ReadOnlyAdmin):
     list_display = ["procedure_title", "machine_model", "machine_id", "language", "status", "end_reason",
                     "failed_steps", "started_at"]  # fmt: skip
     list_filter = ["status", "end_reason", "machine_model", "language"]
-    search_fields = ["procedure_title", "machine_id", "symptom"]
+    search_fields = ["procedure_title", "machine_id"]  # the symptom is encrypted (docs/privacy.md)
     date_hierarchy = "started_at"
     inlines = [RunStepInline]
 
@@ -43,7 +43,7 @@ class StepStatAdmin(ReadOnlyAdmin):
 class FixCardAdmin(admin.ModelAdmin):
     list_display = ["title", "machine_model", "language", "status", "created_at", "reviewed_at"]
     list_filter = ["status", "machine_model", "language"]
-    search_fields = ["title", "symptom", "fix", "note"]
+    search_fields = ["title", "fix"]  # symptom and note are encrypted (docs/privacy.md)
     readonly_fields = ["run", "user", "machine_model", "language", "title", "symptom", "fix", "note", "created_at",
                        "reviewed_by", "reviewed_at"]  # fmt: skip
     fields = [*readonly_fields[:8], "status", "reviewed_by", "reviewed_at", "created_at"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.fields import EncryptedTextField
+
 
 class RunStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -49,7 +51,7 @@ class TroubleshootingRun(models.Model):
     )
     procedure_title = models.CharField(max_length=300)
     # The operator's description of the fault (the message that started the run).
-    symptom = models.TextField()
+    symptom = EncryptedTextField()
     machine_id = models.CharField(max_length=64, blank=True)
     machine_model = models.CharField(max_length=16, blank=True)
     language = models.CharField(max_length=5)
@@ -103,7 +105,7 @@ class RunStep(models.Model):
     # The observed success rate of this step on this model when it was shown (0 = never tried before).
     success_rate = models.FloatField(default=0.0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     presented_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
@@ -157,10 +159,10 @@ class FixCard(models.Model):
     machine_model = models.CharField(max_length=16, blank=True)
     language = models.CharField(max_length=5)
     title = models.CharField(max_length=300)
-    symptom = models.TextField()
+    symptom = EncryptedTextField()
     # The step that worked, as it was shown, and what the operator adds in their own words.
     fix = models.TextField()
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -174,6 +174,11 @@ SESSION_COOKIE_HTTPONLY = True
 # Log lines carry an HMAC of the user id, never the id or name itself (docs/privacy.md).
 LOG_PSEUDONYM_KEY = env.str("LOG_PSEUDONYM_KEY", default=SECRET_KEY)
 
+# --- encryption at rest (core/encryption.py, docs/privacy.md) ---------------------------------
+# Fernet keys, comma-separated, newest first. Unset outside production: a key is generated under
+# VAR_DIR. Production without one does not start (core.E007).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
 from .abparts import *  # noqa: E402,F403
 from .api import *  # noqa: E402,F403
 from .auth import *  # noqa: E402,F403
