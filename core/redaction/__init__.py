@@ -24,6 +24,6 @@ Presidio was considered and not used (docs/decisions/0010-redaction.md).
 
 from __future__ import annotations
 
-from .engine import KINDS, Redaction, phone_regions, redact, redact_text
+from .engine import KINDS, Redaction, phone_regions, redact, redact_recorded, redact_text
 
-__all__ = ["KINDS", "Redaction", "phone_regions", "redact", "redact_text"]
+__all__ = ["KINDS", "Redaction", "phone_regions", "redact", "redact_recorded", "redact_text"]

@@ -3,6 +3,7 @@ spans are replaced by their tokens."""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -10,9 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from core.metrics import PII_REDACTED
+
 from . import names, numbers
 from .spans import Spans, fold_same_length
 from .vocabulary import COUNTRY_ALIASES, LANGUAGE_REGIONS
+
+logger = logging.getLogger(__name__)
 
 KINDS = (
     "machine", "link", "email", "secret", "id", "iban", "card", "phone", "national_id", "account", "name",
@@ -62,8 +67,9 @@ def redact(
 ) -> Redaction:
     """Replace the personal data in `text` by typed tokens ("[email]", "[phone]", "[name]", ...).
 
-    `regions`: phone regions to read national numbers with (`phone_regions`); by default those of
-    `language`. Numbers written internationally (+47 ..., 0030 ...) are found whatever the regions.
+    `regions`: the operator's phone regions (`phone_regions`), whose national numbers are taken on
+    their own; by default those of `language`. Other countries' national numbers need a phone word
+    before them; numbers written internationally (+47 ..., 0030 ...) are found whatever the regions.
     `known_names`: names, usernames and e-mail addresses of the people involved, removed wherever they
     occur as whole words, ignoring case and accents. `machine_identifiers`: the machine's serial
     number, name, site; the serial number also with other separators. Idempotent: redacting the
@@ -87,9 +93,12 @@ def redact(
     numbers.card_spans(spans, folded)
     # The operator's regions read national numbers on their own; every other language's region
     # reads them only after a phone word ("call 6912345678" from an operator in Norway).
+    # `regions=()` says "nobody's regions": then every national number needs a phone word; with
+    # neither regions nor a language (an old text of unknown origin), every region is trusted.
     own = tuple(regions) if regions is not None else (phone_regions(language=language) if language else ())
     others = tuple(code for code in phone_regions() if code not in own)
-    numbers.phone_spans(spans, folded, own + others, trusted=len(own) or len(others))
+    trusted = len(own) if regions is not None or language else len(others)
+    numbers.phone_spans(spans, folded, own + others, trusted=trusted)
     numbers.identity_spans(spans, folded)
     names.cue_spans(spans)
     names.known_spans(spans, folded, known_names, kind="name", loose_separators=False)
@@ -100,6 +109,19 @@ def redact(
 def redact_text(text: str, **options) -> str:
     """`redact(text, **options).text`."""
     return redact(text, **options).text
+
+
+def redact_recorded(text: str, *, source: str, **options) -> str:
+    """`redact_text`, counting what was replaced in `autoboss_pii_redacted_total{kind, source}` and
+    logging the counts (never the values). `source` says what the text is: "message", "step_note"..."""
+    result = redact(text, **options)
+    if result.found:
+        for kind, count in result.found.items():
+            PII_REDACTED.labels(kind=kind, source=source).inc(count)
+        logger.info(
+            "personal data redacted", extra={"event": "pii_redacted", "source": source, "pii": dict(result.found)}
+        )
+    return result.text
 
 
 def _url_has_token(url: str) -> bool:
