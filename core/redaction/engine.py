@@ -23,6 +23,7 @@ KINDS = (
     "machine", "link", "email", "secret", "id", "iban", "card", "phone", "national_id", "account", "name",
 )  # fmt: skip
 
+_MIN_DIGITS = 6
 _URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\])}]+")
 _EMAIL_RE = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w-])")
 _UUID_RE = re.compile(r"(?i)(?<![\w-])[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}(?![\w-])")
@@ -89,6 +90,16 @@ def redact(
     numbers.secret_spans(spans, folded)
     for match in _UUID_RE.finditer(text):
         spans.claim(match.start(), match.end(), "id")
+    # Every number-shaped kind needs at least six digits: most chat messages skip all of them.
+    if sum(char.isdigit() for char in text) >= _MIN_DIGITS:
+        _number_spans(spans, folded, language=language, regions=regions)
+    names.cue_spans(spans)
+    names.known_spans(spans, folded, known_names, kind="name", loose_separators=False)
+    redacted, counts = spans.apply()
+    return Redaction(redacted, MappingProxyType(dict(Counter(counts))))
+
+
+def _number_spans(spans: Spans, folded: str, *, language: str | None, regions: Iterable[str] | None) -> None:
     numbers.iban_spans(spans)
     numbers.card_spans(spans, folded)
     # The operator's regions read national numbers on their own; every other language's region
@@ -100,10 +111,6 @@ def redact(
     trusted = len(own) if regions is not None or language else len(others)
     numbers.phone_spans(spans, folded, own + others, trusted=trusted)
     numbers.identity_spans(spans, folded)
-    names.cue_spans(spans)
-    names.known_spans(spans, folded, known_names, kind="name", loose_separators=False)
-    redacted, counts = spans.apply()
-    return Redaction(redacted, MappingProxyType(dict(Counter(counts))))
 
 
 def redact_text(text: str, **options) -> str:

@@ -165,6 +165,10 @@ def card_spans(spans: Spans, folded: str) -> None:
 
 # -- phones --------------------------------------------------------------------------------------
 
+# phonenumbers tries every digit run it sees (up to 65 535 by default, seconds on a long list of
+# numbers); a chat message has far fewer candidates than this, a pasted log is cut short.
+_MAX_TRIES = 300
+_INTERNATIONAL_RE = re.compile(r"(?:\+|(?<!\d)00|٠٠)[\s(]*\d")
 # Fewer digits than this is a quantity or a short code unless a phone word stands before it.
 _PHONE_MIN_DIGITS = 8
 
@@ -174,8 +178,12 @@ def phone_spans(spans: Spans, folded: str, regions: tuple[str, ...], *, trusted:
     language's): national numbers of those need no phone word; of the others, they do."""
     text = spans.text
     seen: set[tuple[int, int]] = set()
+    if not cue_pattern(PHONE_CUES).search(folded):
+        # Other regions' numbers need a phone word: without one, their matchers (the costly part
+        # of redaction on a long message) cannot find anything that counts.
+        regions = regions[:trusted]
     for rank, region in enumerate(regions):
-        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
+        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID, max_tries=_MAX_TRIES):
             start, end = match.start, match.end
             if (start, end) in seen or not spans.free(start, end):
                 continue
@@ -184,7 +192,10 @@ def phone_spans(spans: Spans, folded: str, regions: tuple[str, ...], *, trusted:
                 spans.claim(start, end, "phone")
     # A number written with "+" or "00" is a phone number even when phonenumbers' metadata does not
     # know its range yet (new mobile ranges reach the metadata months later).
-    for match in PhoneNumberMatcher(text, regions[0] if regions else "GB", leniency=Leniency.POSSIBLE):
+    if not _INTERNATIONAL_RE.search(text):
+        return
+    region = regions[0] if regions else "GB"
+    for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE, max_tries=_MAX_TRIES):
         digits = len(ascii_digits(match.raw_string))
         if (
             match.raw_string.startswith(("+", "00", "٠٠"))
