@@ -13,7 +13,10 @@ should do so inside `abparts_reading()`.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -30,9 +33,18 @@ from .context import (
     PartUsed,
     maintenance_suggestions,
 )
-from .db import abparts_reading
+from .db import ABPartsUnavailable, abparts_reading
 from .intervals import service_intervals
-from .models import ABPartsRole, ABPartsUser, Machine, MachineHours, MachineMaintenance, MaintenancePartUsage, PartUsage
+from .models import (
+    ABPartsAccount,
+    ABPartsRole,
+    ABPartsUser,
+    Machine,
+    MachineHours,
+    MachineMaintenance,
+    MaintenancePartUsage,
+    PartUsage,
+)
 
 if TYPE_CHECKING:
     from core.identity import AuthenticatedIdentity
@@ -182,3 +194,57 @@ def abparts_user_preferred_language(*, abparts_user_id: uuid.UUID) -> str | None
     """
     with abparts_reading():
         return ABPartsUser.objects.filter(pk=abparts_user_id).values_list("preferred_language", flat=True).first()
+
+
+@dataclass(frozen=True)
+class OperatorPrivacyHints:
+    """What redaction needs to know about an operator: the countries whose phone formats they use
+    (their own and their organization's, as ABParts writes them) and their full name."""
+
+    countries: tuple[str, ...] = ()
+    full_name: str = ""
+
+
+# Read on every operator message: a country or a name rarely changes, and a turn's round trips are
+# pinned (assistant/tests/test_turn_queries.py), so the hints live in this process for a while.
+_HINTS_SECONDS = 15 * 60
+_HINTS_MAX_USERS = 10_000
+_hints: dict[int, tuple[float, OperatorPrivacyHints]] = {}
+_hints_lock = threading.Lock()
+
+
+def operator_privacy_hints(*, user_id: int) -> OperatorPrivacyHints:
+    """The redaction hints of a local user; empty for a user without an ABParts account or when ABParts
+    cannot be read (redaction then falls back to the language's regions). Kept per process for
+    15 minutes; a miss costs one query on our database and one on ABParts'."""
+    now = time.monotonic()
+    with _hints_lock:
+        cached = _hints.get(user_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    account = ABPartsAccount.objects.filter(user_id=user_id).values_list("abparts_user_id", flat=True).first()
+    hints = OperatorPrivacyHints()
+    if account is not None:
+        try:
+            with abparts_reading():
+                row = (
+                    ABPartsUser.objects.filter(pk=account)
+                    .values_list("preferred_country", "organization__country", "name")
+                    .first()
+                )
+        except ABPartsUnavailable:
+            return hints  # not kept: the next message tries again
+        if row is not None:
+            countries = tuple(dict.fromkeys(code.strip().upper() for code in row[:2] if code and code.strip()))
+            hints = OperatorPrivacyHints(countries=countries, full_name=(row[2] or "").strip())
+    with _hints_lock:
+        if len(_hints) >= _HINTS_MAX_USERS:
+            _hints.clear()
+        _hints[user_id] = (now + _HINTS_SECONDS, hints)
+    return hints
+
+
+def operator_privacy_hints_forget() -> None:
+    """Drop the kept hints (tests that change an operator's ABParts row)."""
+    with _hints_lock:
+        _hints.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from assistant.models import Message, MessageRole
+from assistant.services import operator_text_redact
 from core.errors import InvalidInput
 
 from .models import MessageFeedback
@@ -17,6 +18,13 @@ def message_feedback_record(
     """Thumbs up/down on an assistant message; giving feedback again replaces the earlier one."""
     if message.role != MessageRole.ASSISTANT:
         raise InvalidInput("Feedback is for the assistant's messages.")
+    # Comments and corrections are read by staff and corrections may be embedded: no personal data.
+    comment, correction = (
+        operator_text_redact(user_id=user.pk, text=value.strip(), language=message.language, source="feedback")
+        if value.strip()
+        else ""
+        for value in (comment, correction)
+    )
     feedback, _ = MessageFeedback.objects.update_or_create(
         message=message,
         user=user,

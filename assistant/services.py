@@ -4,7 +4,8 @@
 * `session_status_set` is the one function that changes `ChatSession.status` (chat turns,
   troubleshooting through assistant/receivers.py, escalation, the operator's "solved");
 * `message_create` is the one place a `Message` row is written (the chat turn's operator message
-  and reply): where consent, redaction and encryption will sit.
+  and reply): the operator's text is redacted here (core.redaction), before anything stores it,
+  searches it, puts it in a prompt or a ticket; consent and encryption will sit here too.
 
 `assistant/tests/test_writers.py` fails when another module writes these records. The chat turn
 itself lives in assistant/engine/turn.py.
@@ -21,13 +22,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from abparts.db import ABPartsUnavailable
-from abparts.selectors import machine_get_for_identity
+from abparts.selectors import machine_get_for_identity, operator_privacy_hints
 from core.errors import InvalidInput
+from core.redaction import phone_regions, redact_recorded
 from core.text.languages import LANGUAGES, normalize_language
 from knowledge.validation import clean_machine_models
 from troubleshooting import services as runs
 
-from .models import ChatSession, Message, SessionStatus
+from .models import ChatSession, Message, MessageRole, SessionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +102,24 @@ def message_create(*, locked_session: ChatSession, role: str, content: str, lang
     never take the same position."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("message_create needs the session row locked in a transaction")
+    if role == MessageRole.USER:
+        content = operator_text_redact(user_id=locked_session.user_id, text=content, language=language)
     next_seq = (Message.objects.filter(session=locked_session).aggregate(m=Max("seq"))["m"] or 0) + 1
     return Message.objects.create(
         session=locked_session, seq=next_seq, role=role, content=content, language=language, **fields
+    )
+
+
+def operator_text_redact(*, user_id: int, text: str, language: str, source: str = "message") -> str:
+    """The operator's words without personal data, read with the operator's countries (ABParts) and
+    language for phone numbers and their own full name. Assistant replies are not redacted: they
+    quote the manuals, whose support phone numbers must stay."""
+    hints = operator_privacy_hints(user_id=user_id)
+    return redact_recorded(
+        text,
+        source=source,
+        regions=phone_regions(language=language, countries=hints.countries),
+        known_names=(hints.full_name,) if hints.full_name else (),
     )
 
 
@@ -124,6 +141,7 @@ def session_resolve(*, session: ChatSession, user, save_fix: bool = False, note:
     if save_fix:
         if run is None:
             raise InvalidInput("There is no troubleshooting run in this conversation to save a fix from.")
+        note = operator_text_redact(user_id=user.pk, text=note, language=session.language, source="fix_note")
         card = runs.run_save_fix(run=run, user=user, note=note)
     session.refresh_from_db()
     return session, card

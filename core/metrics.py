@@ -29,3 +29,8 @@ CELERY_TASK_DURATION = Histogram(
     ["task"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
 )
+PII_REDACTED = Counter(
+    "autoboss_pii_redacted_total",
+    "Pieces of personal data replaced before storing or sending text, by kind and by what was redacted.",
+    ["kind", "source"],
+)

@@ -1,7 +1,7 @@
 """Publishing a resolved ticket to the knowledge base as a "resolved case" (SPEC §3.6, §3.8).
 
 The case is rendered as Markdown from the ticket's snapshot (transcript, steps tried, assessment,
-agents' notes), with personal data removed by `redaction.redact_personal_data`, and uploaded like any
+agents' notes), with personal data removed by `core.redaction`, and uploaded like any
 other document, so it is chunked, embedded and searchable like a manual page — across languages,
 filtered by machine model. Unpublishing is deleting the document in the knowledge admin; the
 ticket's `published_document` then becomes NULL and the ticket can be published again.
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from core.redaction import redact_text
 from core.text.languages import normalize_language
 from knowledge.models import Document, DocumentType
 from knowledge.services import UploadRejected, document_upload
@@ -28,7 +29,6 @@ from knowledge.validation import MachineModelsError, clean_machine_models
 from troubleshooting.models import Outcome
 
 from .models import Ticket, TicketEvent, TicketNote, TicketStatus
-from .redaction import redact_personal_data
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +114,11 @@ def resolved_case_render(*, ticket: Ticket, resolution: str = "") -> ResolvedCas
     notes = list(TicketNote.objects.filter(ticket=ticket).select_related("author").order_by("created_at"))
     people = _known_names(ticket, notes)
     machine = _machine_identifiers(ticket)
+    language = normalize_language(ticket.language)
 
     def clean(text: object, limit: int | None = None) -> str:
         flat = " ".join(str(text or "").split())
-        redacted = redact_personal_data(flat, known_names=people, machine_identifiers=machine)
+        redacted = redact_text(flat, language=language, known_names=people, machine_identifiers=machine)
         return _shorten(redacted, limit) if limit else redacted
 
     operator_messages = [m for m in _messages(ticket) if m["role"] in _OPERATOR_ROLES]

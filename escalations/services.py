@@ -20,7 +20,7 @@ from django.utils import timezone
 from abparts.models import ABPartsAccount
 from assistant.engine.machine import session_machine_context
 from assistant.models import ChatSession, Message, MessageRole, SessionStatus
-from assistant.services import session_status_set
+from assistant.services import operator_text_redact, session_status_set
 from core.errors import InvalidInput
 from core.text.languages import language_or_fallback
 from core.text.lexicon import fold
@@ -173,12 +173,22 @@ def ticket_escalate(
         "machine_model": machine_model,
         "machine_snapshot": machine_snapshot,
         "transcript": [
-            {"role": m.role, "content": m.content, "created_at": m.created_at.isoformat()} for m in messages
+            {
+                "role": m.role,
+                "content": _transcript_text(m, user_id=locked.user_id),
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in messages
         ],
         "attempted_steps": _attempted_steps(locked),
         "assessment": _assessment(locked, run, code),
         "contact_preference": contact_preference.strip()[:200],
-        "operator_notes": operator_notes.strip(),
+        # Contact preference stays as typed: it is how the operator asks the expert to call back.
+        "operator_notes": operator_text_redact(
+            user_id=locked.user_id, text=operator_notes.strip(), language=code, source="ticket"
+        )
+        if operator_notes.strip()
+        else "",
         "expert": expert,
     }
     try:
@@ -205,6 +215,14 @@ def ticket_escalate(
         extra={"event": "ticket_created", "ticket": ticket.number, **labels},
     )
     return ticket, True
+
+
+def _transcript_text(message: Message, *, user_id: int) -> str:
+    # Operator messages are redacted when stored; this catches those stored before redaction existed
+    # (redacting twice changes nothing). Replies quote manuals and stay as they are.
+    if message.role != MessageRole.USER:
+        return message.content
+    return operator_text_redact(user_id=user_id, text=message.content, language=message.language, source="ticket")
 
 
 def _ticket_language(session: ChatSession, messages: list[Message], explicit: str | None) -> str:

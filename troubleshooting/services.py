@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.errors import InvalidInput
+from core.redaction import redact_recorded
 from knowledge.models import ProcedureStep
 
 from .matching import ProcedureMatch
@@ -107,7 +108,12 @@ def run_record_outcome(*, run_step: RunStep, outcome: str, note: str = "") -> Ou
         raise StepNotCurrent("That step is no longer the current one.")
 
     now = timezone.now()
-    step.outcome, step.note, step.answered_at = outcome, note.strip()[:2000], now
+    # Callers pass the note redacted with the operator's regions; this pass is the backstop for any other.
+    step.outcome, step.note, step.answered_at = (
+        outcome,
+        redact_recorded(note.strip(), source="step_note", regions=())[:2000],
+        now,
+    )
     step.save(update_fields=["outcome", "note", "answered_at"])
 
     if outcome in (Outcome.DIDNT_WORK, Outcome.UNSAFE):
@@ -140,6 +146,7 @@ def run_save_fix(*, run: TroubleshootingRun, user, note: str = "") -> FixCard:
     if run.status != RunStatus.RESOLVED:
         raise InvalidInput("Only a resolved troubleshooting run has a fix to save.")
     worked = RunStep.objects.filter(run=run, outcome=Outcome.WORKED).order_by("-number").first()
+    note = redact_recorded(note.strip(), source="fix_note", regions=()) if note.strip() else ""
     if worked is None and not note.strip():
         raise InvalidInput("Describe the fix in a note: no step of this run was marked as the one that worked.")
     card, created = FixCard.objects.get_or_create(

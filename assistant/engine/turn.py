@@ -143,6 +143,9 @@ def turn_events(turn: TurnInput, *, checked: CheckedText | None = None) -> Itera
         # A retried POST (same client_message_id): replay the stored turn, create nothing.
         yield from _replay(existing_reply)
         return
+    # From here on the turn works with the text as stored: personal data replaced by message_create
+    # (part numbers, codes and readings kept), so no search, step note or prompt sees it.
+    text = user_message.content
 
     intent, grounding, step_reply, waiting = _understand(turn, user_message, text, language)
 
@@ -216,7 +219,14 @@ def _understand(turn: TurnInput, user_message: Message, text: str, language: str
     session = turn.session
     if turn.step_outcome is not None:
         step, outcome = turn.step_outcome
-        step_reply = troubleshoot.answer_outcome(step=step, outcome=outcome, note=turn.note, language=language)
+        note = (
+            services.operator_text_redact(
+                user_id=session.user_id, text=turn.note, language=language, source="step_note"
+            )
+            if turn.note
+            else ""
+        )
+        step_reply = troubleshoot.answer_outcome(step=step, outcome=outcome, note=note, language=language)
         return None, _step_grounding(step_reply, text, language), step_reply, _UNREAD
     intent = small_talk(text)
     if intent is not None:

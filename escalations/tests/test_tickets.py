@@ -66,6 +66,31 @@ def test_escalating_twice_returns_the_same_ticket(operator, django_capture_on_co
 
 
 @pytest.mark.django_db
+def test_ticket_transcript_and_notes_carry_no_personal_data(operator):
+    from escalations.emails.rendering import render_support
+
+    # A message stored before redaction existed, an expert-facing note and the e-mail built from them.
+    session = conversation(
+        operator,
+        ("user", "Pump stops at 180 bar with P-227 on AB40-2023-0117, call me +30 691 234 5678"),
+        ("assistant", "Call Oraseas support on +30 210 123 4567."),
+    )
+    ticket, _ = escalate(
+        session,
+        operator,
+        operator_notes="IBAN GR16 0110 1250 0000 0001 2300 695 for the refund",
+        contact_preference="mornings, +30 691 234 5678",
+    )
+    assert ticket.transcript[0]["content"] == "Pump stops at 180 bar with P-227 on AB40-2023-0117, call me [phone]"
+    assert ticket.transcript[1]["content"] == "Call Oraseas support on +30 210 123 4567."  # a reply quotes the manual
+    assert ticket.operator_notes == "IBAN [iban] for the refund"
+    assert ticket.contact_preference == "mornings, +30 691 234 5678"  # how the operator asks to be called back
+    email = render_support(ticket, "en")  # the support inbox's e-mail is built from the snapshot
+    assert "P-227" in email.text and "[phone]" in email.text and "[iban]" in email.text
+    assert "GR16" not in email.text and email.text.count("691 234 5678") == 1  # only the contact preference
+
+
+@pytest.mark.django_db
 def test_a_resolved_conversation_can_still_be_escalated(api, session_id, operator):
     first = say(api, session_id, "The pump loses pressure while cleaning the net", language="en")["step"]
     answer(api, session_id, first["id"], "worked")
