@@ -22,7 +22,8 @@ from escalations.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
-SECRET_WORDS = ["Kristiansund", "fjord-side cage 7", "my cousin Ingrid", "0047 915 55 111"]
+# Words no redaction rule removes (a phone number would be redacted before it is stored at all).
+SECRET_WORDS = ["Kristiansund", "fjord-side cage 7", "my cousin Ingrid", "behind the old feed barge"]
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +55,7 @@ def _talk(client, django_user_model):
         {"content": f"The net cleaner stops at {SECRET_WORDS[0]}, {SECRET_WORDS[1]}"},
     )
     post(f"/api/v1/messages/{reply['id']}/feedback/", {"rating": "down", "correction": SECRET_WORDS[2]})
-    post(f"/api/v1/sessions/{session['id']}/escalate/", {"notes": f"Call {SECRET_WORDS[3]}"})
+    post(f"/api/v1/sessions/{session['id']}/escalate/", {"notes": f"Meet me {SECRET_WORDS[3]}"})
     return session["id"]
 
 
