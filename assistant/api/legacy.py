@@ -14,7 +14,7 @@ import time
 import uuid
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -124,7 +124,10 @@ class LegacyChatView(LegacyThrottleMixin, APIView):
 class LegacyStepFeedbackView(LegacyThrottleMixin, APIView):
     @extend_schema(
         request=LegacyStepFeedbackInput,
-        responses={200: LegacyStepFeedbackOutput},
+        responses={
+            200: LegacyStepFeedbackOutput,
+            404: OpenApiResponse(description="`session_id` or `step_id` is unknown or not the caller's."),
+        },
         operation_id="legacy_ai_step_feedback",
     )
     def post(self, request):

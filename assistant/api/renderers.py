@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework.renderers import BaseRenderer
 
 
@@ -20,4 +21,5 @@ class EventStreamRenderer(BaseRenderer):
         if data is None:
             return b""
         payload = data.get("error", data) if isinstance(data, dict) else data
-        return f"event: error\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
+        # DjangoJSONEncoder: whatever reaches a renderer (ids, times) is encoded, never a 500.
+        return f"event: error\ndata: {json.dumps(payload, ensure_ascii=False, cls=DjangoJSONEncoder)}\n\n".encode()

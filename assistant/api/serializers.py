@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.schema import NON_BLANK_PATTERN, LanguageTagField
+from knowledge.api.serializers import MachineModelField
 from troubleshooting.models import Outcome
 from troubleshooting.presentation import step_payload
 from troubleshooting.selectors import session_current_step
@@ -14,8 +17,9 @@ from ..models import ChatSession, Message
 
 class SessionCreateInputSerializer(serializers.Serializer):
     machine_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
-    machine_model = serializers.CharField(max_length=16, required=False, allow_blank=True, allow_null=True)
-    language = serializers.CharField(max_length=10, required=False, allow_blank=True, allow_null=True)
+    machine_model = MachineModelField(max_length=16, required=False, allow_blank=True, allow_null=True)
+    # session_start refuses a language it does not know: the schema lists them.
+    language = LanguageTagField(max_length=10, required=False, allow_blank=True, allow_null=True)
 
 
 class StepSourceSerializer(serializers.Serializer):
@@ -105,8 +109,24 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
         return step_payload(step) if step is not None else None
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        # The turn refuses an empty or blank text (400 message_empty) and one longer than
+        # CHAT_MAX_MESSAGE_CHARS (413 message_too_long), in the conversation's language; the schema
+        # said "" and 100 000 characters were fine (found by the API fuzz).
+        # (Under allOf: at the top, drf-spectacular would offer "" again because of allow_blank,
+        # which the field keeps so that the turn answers a blank text in the operator's language.)
+        "allOf": [{"minLength": 1, "pattern": NON_BLANK_PATTERN}],
+        "maxLength": settings.CHAT_MAX_MESSAGE_CHARS,
+    }
+)
+class _MessageTextField(serializers.CharField):
+    pass
+
+
 class MessageCreateInputSerializer(serializers.Serializer):
-    content = serializers.CharField(trim_whitespace=True, allow_blank=True, max_length=100_000)
+    content = _MessageTextField(trim_whitespace=True, allow_blank=True, max_length=100_000)
     client_message_id = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}$", required=False, allow_blank=True)
     language = serializers.CharField(max_length=10, required=False, allow_blank=True, allow_null=True)
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.errors import error_body
+from core.api.schema import sse_event_schema
 from core.identity import request_identity
 from core.text.phrases import phrase
 from troubleshooting import selectors as run_selectors
@@ -44,6 +45,16 @@ _SSE_DESCRIPTION = (
     "With `Accept: text/event-stream`: events `token` {text}, `reset` (drop the text so far), `citations` "
     "{citations}, `step` {step}, `done` {message} and `error` {code, message}."
 )
+
+
+# The JSON reply, or (Accept: text/event-stream or ?format=sse) the stream; errors before a stream
+# starts come as one SSE `error` event in the stream's type (core/api/schema.py documents them so).
+_TURN_RESPONSES = {
+    (201, "application/json"): MessageOutputSerializer,
+    (200, "text/event-stream"): OpenApiResponse(
+        sse_event_schema("token", "reset", "citations", "step", "done", "error"), description=_SSE_DESCRIPTION
+    ),
+}
 
 
 class SessionListCreateView(APIView):
@@ -109,7 +120,7 @@ class MessageCreateView(ChatTurnThrottleMixin, APIView):
 
     @extend_schema(
         request=MessageCreateInputSerializer,
-        responses={201: MessageOutputSerializer, 200: OpenApiResponse(description=_SSE_DESCRIPTION)},
+        responses=_TURN_RESPONSES,
         operation_id="sessions_messages_create",
     )
     def post(self, request, session_id):
@@ -136,7 +147,11 @@ def turn_response(request, turn: TurnInput):
     except TurnRejected as exc:
         return Response(error_body(code=exc.code, message=exc.message, request=request), status=exc.status)
     language = checked.language
-    if "text/event-stream" in request.headers.get("Accept", ""):
+    # `?format=sse` selects the stream renderer as much as the Accept header does: answering it with
+    # the JSON reply pushed a 201 body through that renderer, which cannot encode it (a 500 after
+    # the turn was stored; found by the API fuzz).
+    streamed = isinstance(getattr(request, "accepted_renderer", None), EventStreamRenderer)
+    if streamed or "text/event-stream" in request.headers.get("Accept", ""):
         response = StreamingHttpResponse(
             _sse(turn_events(turn, checked=checked), language), content_type="text/event-stream"
         )
@@ -203,7 +218,7 @@ class StepFeedbackView(ChatTurnThrottleMixin, APIView):
 
     @extend_schema(
         request=StepFeedbackInputSerializer,
-        responses={201: MessageOutputSerializer, 200: OpenApiResponse(description=_SSE_DESCRIPTION)},
+        responses=_TURN_RESPONSES,
         operation_id="sessions_steps_feedback",
     )
     def post(self, request, session_id, step_id: int):

@@ -285,6 +285,20 @@ def test_sse_event_order_and_stored_text_equals_streamed(api, manual, llm_stub):
     assert events[-3][1]["citations"][0]["page_start"] == 3
 
 
+def test_format_sse_query_streams_like_the_accept_header(api, manual):
+    # ?format=sse picked the stream renderer while the view answered with JSON: a 500 after the
+    # turn was stored (found by the API fuzz).
+    session_id = _session(api)
+    response = api.post(
+        f"/api/v1/sessions/{session_id}/messages/?format=sse",
+        {"content": "camera shows no picture"},
+        "application/json",
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
+    events = _events(response)
+    assert events[-1][0] == "done" and Message.objects.filter(pk=events[-1][1]["message"]["id"]).exists()
+
+
 def test_sse_reset_when_the_llm_reply_is_rejected(api, manual, llm_stub):
     llm_stub.reply = "Set it to 777 bar [1]."
     session_id = _session(api)

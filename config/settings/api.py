@@ -12,11 +12,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only; the one upload view declares its multipart parser itself. Forms cannot say null or
+    # carry a list of objects, so a form-encoded chat body could not mean what the schema (which
+    # lists every parser's type) promised, and no client of ours sends one (found by the API fuzz).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -50,6 +49,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DocumentStatusEnum": "knowledge.models.DocumentStatus",
         "SessionStatusEnum": "assistant.models.SessionStatus",
+        "LanguageTagEnum": "core.api.schema.LANGUAGE_TAGS",
     },
     # Swagger UI assets are served by us (drf-spectacular-sidecar): no CDN, works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -57,4 +57,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The legacy widget endpoints are also mounted under /ai/ (ABParts' nginx prefix); document them once.
     "PREPROCESSING_HOOKS": ["core.api.schema.drop_prefixed_duplicates"],
+    # The error responses every operation can give (drf-spectacular documents successes only).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_error_responses",
+    ],
 }

@@ -102,3 +102,11 @@ def test_schema_and_docs_are_served(client, db):
     assert docs.status_code == 200
     # Swagger UI assets come from this server (drf-spectacular-sidecar), not from a CDN.
     assert b"cdn.jsdelivr" not in docs.content and b"swagger-ui" in docs.content
+
+
+def test_a_post_to_an_unknown_api_url_is_a_json_404_not_a_csrf_page(db):
+    from django.test import Client
+
+    # Found by the API fuzz: the CSRF middleware answered first, with its HTML 403 page.
+    response = Client(enforce_csrf_checks=True).post("/api/v1/sessions/not-a-uuid/resolve/", {}, "application/json")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

@@ -8,7 +8,7 @@ already has (the native endpoint says 200). Mounted at /api/ai/ and /ai/api/ai/
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,10 +22,18 @@ from ..models import Priority, Reason
 from .serializers import ExpertContactInfoSerializer, expert_contact_info, operator_message
 
 
+@extend_schema_field(
+    {"type": "string", "enum": [*Reason.values, "", None], "nullable": True, "description": "Default user_request."}
+)
+class _ReasonField(serializers.CharField):
+    """The reasons as an inline enum: the schema said "any string" while anything else is a 400
+    (found by the API fuzz)."""
+
+
 class LegacyEscalateInput(serializers.Serializer):
     # Validated by hand, not a ChoiceField: the same choices as the native `reason` under another
     # name would make drf-spectacular name one enum twice (W001).
-    escalation_reason = serializers.CharField(
+    escalation_reason = _ReasonField(
         required=False,
         allow_null=True,
         allow_blank=True,

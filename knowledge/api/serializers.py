@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.schema import LanguageTagField
 from core.text.languages import LANGUAGES, normalize_language
 
 from ..models import Document, DocumentType
 
 
-class LanguageField(serializers.CharField):
+class LanguageField(LanguageTagField):
     """One of en, el, ar, es, tr, nb; 'no' (and regional tags) accepted as aliases."""
 
     def to_internal_value(self, data):
@@ -22,10 +24,32 @@ class LanguageField(serializers.CharField):
         return code
 
 
+# What clean_machine_models accepts: V4.0, v3.1b, 4.0, all or *. The schema said "any string"
+# while anything else is a 400 (found by the API fuzz).
+_MACHINE_MODEL = r"([Vv]?[0-9]{1,2}\.[0-9]{1,2}[A-Za-z]?|[Aa][Ll][Ll]|\*)"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": rf"^\s*{_MACHINE_MODEL}?\s*$",
+        "maxLength": 16,
+        "description": "A machine model such as V4.0 or V3.1B; `all` (or empty) for every model.",
+    }
+)
+class MachineModelField(serializers.CharField):
+    """A machine model or nothing; the value is checked where it is read."""
+
+
+@extend_schema_field({"type": "string", "pattern": rf"^\s*{_MACHINE_MODEL}\s*$", "maxLength": 16})
+class _MachineModelItemField(serializers.CharField):
+    """One model of a list: not blank."""
+
+
 class SearchInputSerializer(serializers.Serializer):
     query = serializers.CharField(max_length=2000, trim_whitespace=True)
     k = serializers.IntegerField(min_value=1, max_value=50, default=5)
-    machine_model = serializers.CharField(max_length=16, required=False, allow_null=True, allow_blank=True)
+    machine_model = MachineModelField(max_length=16, required=False, allow_null=True, allow_blank=True)
     language = LanguageField(max_length=10, required=False, allow_null=True, allow_blank=True)
 
     def validate_machine_model(self, value):
@@ -64,9 +88,10 @@ class DocumentUploadInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     doc_type = serializers.ChoiceField(choices=DocumentType.choices, default=DocumentType.MANUAL)
     machine_models = serializers.ListField(
-        child=serializers.CharField(max_length=16), required=False, default=list, max_length=10
+        child=_MachineModelItemField(max_length=16), required=False, default=list, max_length=10
     )
-    language = LanguageField(max_length=10, required=False, allow_null=True, allow_blank=True)
+    # No null: a multipart form cannot send one ("" is "not set").
+    language = LanguageField(max_length=10, required=False, allow_blank=True)
     revision = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
