@@ -49,8 +49,15 @@ def max_failed_steps() -> int:
 
 
 @transaction.atomic
-def run_start(*, session, match: ProcedureMatch, symptom: str, language: str) -> tuple[TroubleshootingRun, RunStep]:
-    """Start a run for `match` in `session` (ending any active one) and choose its first step."""
+def run_start(
+    *, session, match: ProcedureMatch, symptom: str, language: str, machine_id: str = ""
+) -> tuple[TroubleshootingRun, RunStep]:
+    """Start a run for `match` in `session` (ending any active one) and choose its first step.
+
+    `machine_id` is the ABParts machine the caller verified for the operator just now ("" when
+    none): not the session's, which may have been kept unchecked, and a run's machine decides whose
+    history it joins (selectors.previous_fixes).
+    """
     procedure = match.procedure
     steps = list(ProcedureStep.objects.filter(procedure=procedure).order_by("order"))
     if not steps:
@@ -65,7 +72,7 @@ def run_start(*, session, match: ProcedureMatch, symptom: str, language: str) ->
         procedure=procedure,
         procedure_title=procedure.title[:300],
         symptom=symptom,
-        machine_id=session.machine_id,
+        machine_id=machine_id[:64],
         machine_model=session.machine_model,
         language=language,
         confidence=match.confidence,
