@@ -29,3 +29,11 @@ CELERY_TASK_DURATION = Histogram(
     ["task"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
 )
+
+# Calls to the Redis cache that failed (or were skipped while it is down) and were answered as a miss
+# (core/cache.py): non-zero means throttles are not counting and token lookups are not cached.
+CACHE_ERRORS = Counter(
+    "autoboss_cache_errors_total",
+    "Cache calls answered without Redis (Redis unreachable), by operation.",
+    ["operation"],
+)

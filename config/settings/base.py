@@ -114,7 +114,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: Redis down must not turn every API call into a 500 (SPEC §7, core/cache.py).
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": env.str("CACHE_REDIS_URL", default=REDIS_URL),
             "KEY_PREFIX": "autoboss",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
