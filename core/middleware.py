@@ -1,4 +1,4 @@
-"""One structured log line per request, with a request id echoed as X-Request-ID."""
+"""One structured log line per request, with a request id echoed as X-Request-ID; the body cap."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import re
 import time
 import uuid
 
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils import translation
+
+from .api.errors import error_body
+from .api.parsers import content_length
 from .logging import log_context_reset, log_context_set, pseudonymize
+from .text.languages import language_or_fallback
+from .text.phrases import phrase
 
 logger = logging.getLogger("autoboss.request")
 
@@ -52,3 +60,22 @@ class RequestLogMiddleware:
 
 # Probes hit these every few seconds; logging each one drowns the useful lines.
 _QUIET_PATHS = frozenset({"/health/live", "/metrics"})
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a body over REQUEST_MAX_BODY_BYTES, whatever its content type, before it is read.
+
+    The API's parsers have tighter caps per content type and answer in the conversation's language
+    (core/api/parsers.py); this is the backstop for everything else (types no parser reads, the
+    admin), so it can only go by the request's Accept-Language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if content_length(request.META) > settings.REQUEST_MAX_BODY_BYTES:
+            language = language_or_fallback(translation.get_language_from_request(request))
+            body = error_body(code="request_too_large", message=phrase("request_too_large", language), request=request)
+            return JsonResponse(body, status=413)
+        return self.get_response(request)

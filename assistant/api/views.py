@@ -97,6 +97,10 @@ class ChatTurnThrottleMixin:
     def throttle_language(self, request) -> str:
         return _session_language(request, self.kwargs.get("session_id"))
 
+    def error_language(self, request) -> str | None:
+        """The language of an API error of this view (core/api/errors.py): the conversation's."""
+        return _session_language(request, self.kwargs.get("session_id"))
+
     def throttled(self, request, wait):
         seconds = max(1, int(wait or 1))
         raise Throttled(wait=wait, detail=phrase("rate_limited", self.throttle_language(request), seconds=seconds))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from .environment import env
 
+# Largest JSON or urlencoded API body (bytes); larger is a 413 before it is read (core/api/parsers.py).
+# A chat turn is a few KB; the legacy widget's whole history (200 items of 8 000 characters) fits.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=4 * 1024 * 1024)
+
 REST_FRAMEWORK = {
     # Bearer first: its WWW-Authenticate header makes a missing token a 401 (not a 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -12,10 +16,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Bounded: DRF reads JSON from the stream, where DATA_UPLOAD_MAX_MEMORY_SIZE does not apply.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "core.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.MultiPartParser",  # bounded by REQUEST_MAX_BODY_BYTES
+        "core.api.parsers.BoundedFormParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestLogMiddleware",
+    # After the request id exists (the 413 carries it), before anything reads the body.
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,3 +187,11 @@ from .providers import *  # noqa: E402,F403
 # The read-only ABParts alias and the router that sends ABParts' tables to it (config/settings/abparts.py).
 DATABASES[ABPARTS_DATABASE_ALIAS] = abparts_database(DATABASES["default"])
 DATABASE_ROUTERS = ["abparts.routers.ABPartsRouter"]
+
+# The largest request body of any type (bytes): the largest document upload and room for its form
+# fields. Larger is a 413 before any view reads it (core.middleware.RequestBodyLimitMiddleware);
+# JSON API bodies have their own, smaller cap (API_MAX_BODY_BYTES, config/settings/api.py).
+REQUEST_MAX_BODY_BYTES = env.int(
+    "REQUEST_MAX_BODY_BYTES",
+    default=KNOWLEDGE_INGESTION["MAX_UPLOAD_BYTES"] + 1024 * 1024,
+)

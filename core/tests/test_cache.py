@@ -13,7 +13,7 @@ import time
 import pytest
 from django.core.cache import cache
 from prometheus_client import REGISTRY
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from conftest import free_port, service_unavailable, wait_for
 
@@ -45,7 +45,9 @@ def production_cache_at(settings, redis_url):
 @pytest.fixture
 def chat_budget(monkeypatch):
     """Two chat turns a minute, so a throttle that counts shows it."""
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "chat": "2/min"})
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "chat": "2/min"}
+    for throttle in (SimpleRateThrottle, ScopedRateThrottle):  # another test may have set the subclass'
+        monkeypatch.setattr(throttle, "THROTTLE_RATES", rates)
 
 
 def chat_turn(client, auth, session_id: str):
