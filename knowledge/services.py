@@ -199,6 +199,23 @@ class TransientIngestionError(Exception):
     """Ingestion hit a temporary problem (embedding endpoint down); the task retries."""
 
 
+class ClaimLost(Exception):
+    """Another worker claimed the document meanwhile (the sweep re-queued a slow one): stop, store
+    and publish nothing (issue 11)."""
+
+
+def _hold_claim(document: Document) -> None:
+    """Lock the document row and check it is still this ingestion's (same claim_token, processing).
+    Call inside the transaction that writes; raises ClaimLost otherwise."""
+    still_ours = (
+        Document.objects.select_for_update()
+        .filter(id=document.id, status=DocumentStatus.PROCESSING, claim_token=document.claim_token)
+        .exists()
+    )
+    if not still_ours:
+        raise ClaimLost(document.id)
+
+
 def document_ingest(*, document_id: int, claim_token: str = "") -> Document | None:
     """Extract, chunk, embed and publish one document. Safe to run again at any point.
 
@@ -224,6 +241,9 @@ def document_ingest(*, document_id: int, claim_token: str = "") -> Document | No
     started = timezone.now()
     try:
         _ingest(document)
+    except ClaimLost:
+        logger.warning("document %s: another worker took over its ingestion; this one stops", document_id)
+        return None
     except DocumentRejected as exc:
         _fail(document, exc.reason, exc.code.value)
         return document
@@ -296,10 +316,9 @@ def _ingest(document: Document) -> None:
     procedures = list(extract_procedures(drafts, language=detected))
 
     with transaction.atomic():
-        locked = Document.objects.select_for_update().get(id=document.id)
-        if locked.status != DocumentStatus.PROCESSING:
-            # Deleted or re-queued meanwhile: do not publish a stale result.
-            return
+        # Deleted, re-queued or claimed by another worker meanwhile: do not publish a stale result.
+        _hold_claim(document)
+        locked = Document.objects.get(id=document.id)
         _replace_extracted_procedures(locked, procedures, detected)
         Document.objects.filter(id=document.id).update(
             status=DocumentStatus.READY,
@@ -345,6 +364,8 @@ def _store_chunks(document: Document, chunks: list, embedder, doc_language: str 
         )
         ordinal += 1
     with transaction.atomic():
+        # Under the document's row lock: a worker that lost its claim adds nothing beside the new one's.
+        _hold_claim(document)
         created = Chunk.objects.bulk_create(rows)
         index_chunks(created, embedder)
     return ordinal
