@@ -21,6 +21,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from core.text.detect import detect_language
 from core.text.languages import normalize_language
@@ -173,9 +174,7 @@ class _spooled_copy:
 
 
 def _enqueue_ingestion(document_id: int) -> None:
-    from .tasks import ingest_document
-
-    transaction.on_commit(lambda: ingest_document.delay(document_id))
+    transaction.on_commit(lambda: _enqueue_now(document_id))
 
 
 def document_reingest(*, document: Document, enqueue: bool = True) -> Document:
@@ -425,7 +424,18 @@ def documents_requeue_stuck() -> int:
 def _enqueue_now(document_id: int) -> None:
     from .tasks import ingest_document
 
-    ingest_document.delay(document_id)
+    try:
+        ingest_document.apply_async(
+            args=(document_id,),
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        )
+    except (KombuError, OSError) as exc:
+        # The broker is down (SPEC §7) and the document row is already committed: answering 500 would
+        # say the upload failed while it is stored. It stays queued; the sweep
+        # (documents_requeue_stuck) enqueues it once the broker is back. Only the class is logged:
+        # the exception text can carry the broker URL.
+        logger.warning("document %s not enqueued (%s); the sweep will enqueue it", document_id, type(exc).__name__)
 
 
 def document_delete(*, document: Document) -> None:
