@@ -100,3 +100,15 @@ def test_a_malformed_body_gets_a_fixed_translated_message_not_the_parsers_text(a
     assert error["message"] == phrase("invalid_request", "nb")
     text = response.content.decode()
     assert "JSON" not in text and "Expecting" not in text and "char" not in text
+
+
+def test_a_refused_conversation_says_fixed_translated_words_not_the_exceptions_text(api):
+    # The service's message quoted the input ("Unsupported language 'xx<script>'"), and any ValueError
+    # from deeper down reached the client the same way (issue 11, hole 5).
+    response = api.post("/api/v1/sessions/", {"language": "xx<script>"}, "application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"language": [phrase("unsupported_language", "en")]}
+    response = api.post("/api/v1/sessions/", {"machine_model": "V9<b>", "language": "tr"}, "application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"machine_model": [phrase("unknown_machine_model", "tr")]}
+    assert "<b>" not in response.content.decode()
