@@ -57,7 +57,26 @@ MAINTENANCE_SHOWN = 5
 PART_USAGE_SHOWN = 10
 
 
-def machines_visible_to(*, identity: AuthenticatedIdentity | None) -> QuerySet[Machine]:
+@dataclass(frozen=True)
+class MachineScope:
+    """Whose machines may be read, as machines_visible_to needs it: hashable, so it can key a cache."""
+
+    organization_id: uuid.UUID | None
+    role: str | None
+
+
+def machine_scope_for_user(*, user_id: int) -> MachineScope | None:
+    """What the local user `user_id` may see now, from their ABPartsAccount; None without one (nothing).
+
+    For work done for an operator after their request was authorized (a chat turn, a ticket's
+    snapshot): the account holds the organization and role of their latest token (written on every
+    authenticated request that changes them, assistant/auth/abparts.py). One query on our database.
+    """
+    row = ABPartsAccount.objects.filter(user_id=user_id).values_list("organization_id", "role").first()
+    return MachineScope(organization_id=row[0], role=row[1]) if row is not None else None
+
+
+def machines_visible_to(*, identity: AuthenticatedIdentity | MachineScope | None) -> QuerySet[Machine]:
     """The machines `identity` may see (own organization; all for super_admin; none without one)."""
     machines = Machine.objects.select_related("customer_organization").order_by("customer_organization__name", "name")
     if identity is None:
@@ -83,7 +102,9 @@ def machines_list_for_identity(*, identity: AuthenticatedIdentity | None) -> lis
         return list(machines)
 
 
-def machine_get_for_identity(*, identity: AuthenticatedIdentity | None, machine_id: uuid.UUID | str) -> Machine:
+def machine_get_for_identity(
+    *, identity: AuthenticatedIdentity | MachineScope | None, machine_id: uuid.UUID | str
+) -> Machine:
     """The machine if `identity` may see it; Http404 otherwise (the same as for an unknown id).
 
     Raises ABPartsUnavailable when ABParts' database cannot be read.

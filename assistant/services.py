@@ -51,7 +51,8 @@ def session_start(
 
     `machine_id` is an ABParts machine the caller (`identity`) may see; its model comes from ABParts
     and wins over `machine_model`. When ABParts cannot be read the id is kept as given (the chat
-    works without machine facts) rather than refusing the conversation.
+    works without machine facts) rather than refusing the conversation: kept, not trusted. Every
+    use checks it again for the operator's organization (assistant/engine/machine.py).
     """
     code = normalize_language(language) if language else ""
     if language and code not in LANGUAGES:

@@ -14,8 +14,12 @@ _INSECURE_KEY_MARKERS = ("insecure", "change-me", "changeme")
 
 @checks.register(checks.Tags.database)
 def check_vector_extension(app_configs=None, databases=None, **kwargs):
-    """core.E001: the database lacks the pgvector extension (run only with --database)."""
+    """core.E001: the database lacks the pgvector extension; core.E007: the installed one is older
+    than 0.5 (no HNSW); core.W001: older than 0.8 (search runs without iterative index scans).
+    Run only with --database."""
     from django.db import connections
+
+    from .pgvector import ITERATIVE_SCAN_VERSION, MINIMUM_VERSION, pgvector_version
 
     messages = []
     for alias in databases or []:
@@ -27,11 +31,31 @@ def check_vector_extension(app_configs=None, databases=None, **kwargs):
                 messages.append(
                     checks.Error(
                         "pgvector extension missing: the 'vector' extension is not available in this PostgreSQL.",
-                        hint="Use PostgreSQL with pgvector >= 0.5 (the pgvector/pgvector image) or unset "
-                        "DATABASE_URL to use the embedded database.",
+                        hint="Use PostgreSQL with pgvector >= 0.5, 0.8 recommended (the pgvector/pgvector image) "
+                        "or unset DATABASE_URL to use the embedded database.",
                         id="core.E001",
                     )
                 )
+                continue
+        version = pgvector_version(alias)  # None before the migration that creates the extension
+        shown = ".".join(map(str, version or ()))
+        if version is not None and version < MINIMUM_VERSION:
+            messages.append(
+                checks.Error(
+                    f"pgvector {shown} is too old: HNSW indexes need 0.5.",
+                    hint="ALTER EXTENSION vector UPDATE after installing pgvector >= 0.5 (0.8 recommended).",
+                    id="core.E007",
+                )
+            )
+        elif version is not None and version < ITERATIVE_SCAN_VERSION:
+            messages.append(
+                checks.Warning(
+                    f"pgvector {shown}: search runs without iterative index scans, so a machine-model filter "
+                    "can leave it fewer candidates.",
+                    hint="ALTER EXTENSION vector UPDATE after installing pgvector >= 0.8.",
+                    id="core.W001",
+                )
+            )
     return messages
 
 
@@ -108,7 +132,7 @@ def check_production_services(app_configs=None, **kwargs):
 
 @checks.register(CONFIG_TAG)
 def check_field_encryption_keys(app_configs=None, **kwargs):
-    """core.E007: production without FIELD_ENCRYPTION_KEYS, or any malformed key."""
+    """core.E008: production without FIELD_ENCRYPTION_KEYS, or any malformed key."""
     from cryptography.fernet import Fernet
 
     from .encryption import configured_keys
@@ -117,13 +141,13 @@ def check_field_encryption_keys(app_configs=None, **kwargs):
     hint = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
     if not keys:
         if _is_production():
-            return [checks.Error("FIELD_ENCRYPTION_KEYS is not set in production.", hint=hint, id="core.E007")]
+            return [checks.Error("FIELD_ENCRYPTION_KEYS is not set in production.", hint=hint, id="core.E008")]
         return []
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
         except ValueError:
-            return [checks.Error(f"FIELD_ENCRYPTION_KEYS: key {position} is malformed.", hint=hint, id="core.E007")]
+            return [checks.Error(f"FIELD_ENCRYPTION_KEYS: key {position} is malformed.", hint=hint, id="core.E008")]
     return []
 
 

@@ -3,7 +3,7 @@
 `FIELD_ENCRYPTION_KEYS` holds Fernet keys, newest first: the newest encrypts, every one decrypts,
 so a new key is added in front, `manage.py rotate_encryption_key` re-encrypts the rows, and the old
 key is dropped afterwards (docs/privacy.md, "Key rotation"). Production without a key is a startup
-error (core.E007). The embedded default, which must run with nothing configured, generates one key
+error (core.E008). The embedded default, which must run with nothing configured, generates one key
 and keeps it in VAR_DIR/field-encryption.key (mode 0600) with a warning: whoever copies VAR_DIR
 copies the key, which is acceptable for a laptop, not for a deployment.
 

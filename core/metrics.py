@@ -34,3 +34,11 @@ PII_REDACTED = Counter(
     "Pieces of personal data replaced before storing or sending text, by kind and by what was redacted.",
     ["kind", "source"],
 )
+
+# Calls to the Redis cache that failed (or were skipped while it is down) and were answered as a miss
+# (core/cache.py): non-zero means throttles are not counting and token lookups are not cached.
+CACHE_ERRORS = Counter(
+    "autoboss_cache_errors_total",
+    "Cache calls answered without Redis (Redis unreachable), by operation.",
+    ["operation"],
+)

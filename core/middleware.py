@@ -4,6 +4,8 @@ request's time in `Server-Timing: request;dur=…` (issue 11: the figure clients
 It is the first middleware, so the time runs from the first middleware to the response. A streamed
 response (the chat's Server-Sent Events) sends its headers before its body exists: its header
 carries the time to the headers, and the log line waits for the last byte of the stream.
+
+RequestBodyLimitMiddleware refuses a body over REQUEST_MAX_BODY_BYTES before anything reads it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ import re
 import time
 import uuid
 
-from django.http import FileResponse
+from django.conf import settings
+from django.http import FileResponse, JsonResponse
+from django.utils import translation
 
+from .api.errors import error_body
+from .api.parsers import content_length
 from .logging import log_context_reset, log_context_set, pseudonymize
+from .text.languages import language_or_fallback
+from .text.phrases import phrase
 
 logger = logging.getLogger("autoboss.request")
 
@@ -84,3 +92,22 @@ def _log_request(request, status: int, duration_ms: float) -> None:
 
 # Probes hit these every few seconds; logging each one drowns the useful lines.
 _QUIET_PATHS = frozenset({"/health/live", "/metrics"})
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a body over REQUEST_MAX_BODY_BYTES, whatever its content type, before it is read.
+
+    The API's parsers have tighter caps per content type and answer in the conversation's language
+    (core/api/parsers.py); this is the backstop for everything else (types no parser reads, the
+    admin), so it can only go by the request's Accept-Language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if content_length(request.META) > settings.REQUEST_MAX_BODY_BYTES:
+            language = language_or_fallback(translation.get_language_from_request(request))
+            body = error_body(code="request_too_large", message=phrase("request_too_large", language), request=request)
+            return JsonResponse(body, status=413)
+        return self.get_response(request)

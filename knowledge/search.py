@@ -41,6 +41,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
+from core.pgvector import supports_iterative_scan
 from core.text.detect import detect_language
 from core.text.languages import LANGUAGES, ts_config
 from core.text.lexicon import fold
@@ -605,13 +606,18 @@ def _fetch_candidates(plan: _Plan, languages: list[str]) -> list[dict]:
         "code_rank", "front_matter", "doc_type", "machine_models", "concepts", "fingerprint", "index_backend",
     )  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
-        # Iterative index scans keep the HNSW scan going until enough rows pass the filters
-        # (pgvector >= 0.8), so a model filter cannot starve the candidate lists.
+        # Iterative index scans keep the HNSW scan going until enough rows pass the filters, so a
+        # model filter cannot starve the candidate lists. They need pgvector >= 0.8; an older one
+        # rejects the setting, and search goes on without them (core/pgvector.py).
         # Both as SET LOCAL, in one round trip (set_config(..., true) is SET LOCAL).
-        cursor.execute(
-            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', %s, true)",
-            [str(conf["EF_SEARCH"])],
-        )
+        if supports_iterative_scan():
+            cursor.execute(
+                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+                "set_config('hnsw.ef_search', %s, true)",
+                [str(conf["EF_SEARCH"])],
+            )
+        else:
+            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(conf["EF_SEARCH"])])
         cursor.execute(sql, params)
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:

@@ -21,6 +21,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from core.text.detect import detect_language
 from core.text.languages import normalize_language
@@ -173,9 +174,7 @@ class _spooled_copy:
 
 
 def _enqueue_ingestion(document_id: int) -> None:
-    from .tasks import ingest_document
-
-    transaction.on_commit(lambda: ingest_document.delay(document_id))
+    transaction.on_commit(lambda: _enqueue_now(document_id))
 
 
 def document_reingest(*, document: Document, enqueue: bool = True) -> Document:
@@ -197,6 +196,23 @@ def document_reingest(*, document: Document, enqueue: bool = True) -> Document:
 
 class TransientIngestionError(Exception):
     """Ingestion hit a temporary problem (embedding endpoint down); the task retries."""
+
+
+class ClaimLost(Exception):
+    """Another worker claimed the document meanwhile (the sweep re-queued a slow one): stop, store
+    and publish nothing (issue 11)."""
+
+
+def _hold_claim(document: Document) -> None:
+    """Lock the document row and check it is still this ingestion's (same claim_token, processing).
+    Call inside the transaction that writes; raises ClaimLost otherwise."""
+    still_ours = (
+        Document.objects.select_for_update()
+        .filter(id=document.id, status=DocumentStatus.PROCESSING, claim_token=document.claim_token)
+        .exists()
+    )
+    if not still_ours:
+        raise ClaimLost(document.id)
 
 
 def document_ingest(*, document_id: int, claim_token: str = "") -> Document | None:
@@ -224,6 +240,9 @@ def document_ingest(*, document_id: int, claim_token: str = "") -> Document | No
     started = timezone.now()
     try:
         _ingest(document)
+    except ClaimLost:
+        logger.warning("document %s: another worker took over its ingestion; this one stops", document_id)
+        return None
     except DocumentRejected as exc:
         _fail(document, exc.reason, exc.code.value)
         return document
@@ -296,10 +315,9 @@ def _ingest(document: Document) -> None:
     procedures = list(extract_procedures(drafts, language=detected))
 
     with transaction.atomic():
-        locked = Document.objects.select_for_update().get(id=document.id)
-        if locked.status != DocumentStatus.PROCESSING:
-            # Deleted or re-queued meanwhile: do not publish a stale result.
-            return
+        # Deleted, re-queued or claimed by another worker meanwhile: do not publish a stale result.
+        _hold_claim(document)
+        locked = Document.objects.get(id=document.id)
         _replace_extracted_procedures(locked, procedures, detected)
         Document.objects.filter(id=document.id).update(
             status=DocumentStatus.READY,
@@ -345,6 +363,8 @@ def _store_chunks(document: Document, chunks: list, embedder, doc_language: str 
         )
         ordinal += 1
     with transaction.atomic():
+        # Under the document's row lock: a worker that lost its claim adds nothing beside the new one's.
+        _hold_claim(document)
         created = Chunk.objects.bulk_create(rows)
         index_chunks(created, embedder)
     return ordinal
@@ -404,7 +424,18 @@ def documents_requeue_stuck() -> int:
 def _enqueue_now(document_id: int) -> None:
     from .tasks import ingest_document
 
-    ingest_document.delay(document_id)
+    try:
+        ingest_document.apply_async(
+            args=(document_id,),
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+        )
+    except (KombuError, OSError) as exc:
+        # The broker is down (SPEC §7) and the document row is already committed: answering 500 would
+        # say the upload failed while it is stored. It stays queued; the sweep
+        # (documents_requeue_stuck) enqueues it once the broker is back. Only the class is logged:
+        # the exception text can carry the broker URL.
+        logger.warning("document %s not enqueued (%s); the sweep will enqueue it", document_id, type(exc).__name__)
 
 
 def document_delete(*, document: Document) -> None:

@@ -6,6 +6,7 @@ given); these functions decide *what*: which step comes next, when a run ends, w
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,12 +51,20 @@ def max_failed_steps() -> int:
 
 
 @transaction.atomic
-def run_start(*, session, match: ProcedureMatch, symptom: str, language: str) -> tuple[TroubleshootingRun, RunStep]:
-    """Start a run for `match` in `session` (ending any active one) and choose its first step."""
+def run_start(
+    *, session, match: ProcedureMatch, symptom: str, language: str, machine_id: str = ""
+) -> tuple[TroubleshootingRun, RunStep]:
+    """Start a run for `match` in `session` (ending any active one) and choose its first step.
+
+    `machine_id` is the ABParts machine the caller verified for the operator just now ("" when
+    none): not the session's, which may have been kept unchecked, and a run's machine decides whose
+    history it joins (selectors.previous_fixes).
+    """
     procedure = match.procedure
     steps = list(ProcedureStep.objects.filter(procedure=procedure).order_by("order"))
     if not steps:
         raise InvalidInput("The procedure has no steps.")
+    _lock_run_start(session.pk)
     TroubleshootingRun.objects.filter(session_id=session.pk, status=RunStatus.ACTIVE).update(
         status=RunStatus.ABANDONED, end_reason=EndReason.NEW_PROBLEM, ended_at=timezone.now()
     )
@@ -66,7 +75,7 @@ def run_start(*, session, match: ProcedureMatch, symptom: str, language: str) ->
         procedure=procedure,
         procedure_title=procedure.title[:300],
         symptom=symptom,
-        machine_id=session.machine_id,
+        machine_id=machine_id[:64],
         machine_model=session.machine_model,
         language=language,
         confidence=match.confidence,
@@ -76,6 +85,21 @@ def run_start(*, session, match: ProcedureMatch, symptom: str, language: str) ->
     first = _present(run, by_id[ranked[0].step_id], number=1, ranked=ranked[0], procedure=procedure)
     transaction.on_commit(lambda: RUNS_STARTED.labels(machine_model=run.machine_model or "-", language=language).inc())
     return run, first
+
+
+# The first key of the transaction-level advisory locks that order run starts per conversation.
+_RUN_START_LOCK = 0x7452  # "tR"
+
+
+def _lock_run_start(session_id) -> None:
+    """Order run starts in one conversation until this transaction ends (two fault turns at once: a
+    double tap, two tabs). Without it both end the (same) active run, both insert theirs, and the
+    one-active-run constraint fails the second with an IntegrityError, a 500 (issue 11). An advisory
+    lock, not the conversation's row: that row belongs to the chat app, above this one. The second
+    key is 32 bits of the session id; a collision only makes two conversations wait for each other."""
+    key = uuid.UUID(str(session_id)).int & 0x7FFFFFFF
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_RUN_START_LOCK, key])
 
 
 @transaction.atomic

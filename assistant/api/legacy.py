@@ -14,7 +14,7 @@ import time
 import uuid
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,21 +35,48 @@ from .views import ChatTurnThrottleMixin
 logger = logging.getLogger(__name__)
 
 
+@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string", "maxLength": 64}], "nullable": True})
+class LegacyScalar(serializers.Field):
+    """A value the widget sends and we ignore (`user_id`, a history `timestamp`): a number or a short
+    string, never an arbitrary JSON document (issue 11: every field is bounded)."""
+
+    default_error_messages = {"invalid": "Expected a number or a string of at most {max_length} characters."}
+
+    def __init__(self, *, max_length: int = 64, **kwargs):
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float | str) or len(str(data)) > self.max_length:
+            self.fail("invalid", max_length=self.max_length)
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+# The widget's copy of the conversation is ignored (ours is on the server) but still parsed: bounded
+# so that it cannot be made to cost more than a long conversation. A reply is at most a few thousand
+# characters; 200 items is a hundred turns.
+LEGACY_HISTORY_ITEMS = 200
+LEGACY_HISTORY_ITEM_CHARS = 8000
+
+
 class LegacyHistoryItem(serializers.Serializer):
     role = serializers.CharField(max_length=20)
-    content = serializers.CharField(allow_blank=True, max_length=100_000)
-    timestamp = serializers.JSONField(required=False, allow_null=True)
+    content = serializers.CharField(allow_blank=True, max_length=LEGACY_HISTORY_ITEM_CHARS)
+    timestamp = LegacyScalar(required=False, allow_null=True)
 
 
 class LegacyChatInput(serializers.Serializer):
     message = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=100_000)
     session_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
     # Sent by the widget; never used as identity (SPEC §3.8).
-    user_id = serializers.JSONField(required=False, allow_null=True)
+    user_id = LegacyScalar(required=False, allow_null=True)
     machine_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
     language = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=10)
     # The widget's copy of the conversation. Ours is on the server (and survives a device change).
-    conversation_history = LegacyHistoryItem(many=True, required=False)
+    conversation_history = LegacyHistoryItem(many=True, required=False, max_length=LEGACY_HISTORY_ITEMS)
 
 
 class LegacyStepData(serializers.Serializer):
@@ -79,7 +106,7 @@ class LegacyStepFeedbackInput(serializers.Serializer):
     step_id = serializers.CharField(max_length=32)
     feedback = serializers.ChoiceField(choices=Outcome.values)
     language = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=10)
-    user_id = serializers.JSONField(required=False, allow_null=True)
+    user_id = LegacyScalar(required=False, allow_null=True)
 
 
 class LegacyStepFeedbackOutput(serializers.Serializer):
@@ -93,6 +120,11 @@ class LegacyThrottleMixin(ChatTurnThrottleMixin):
     def throttle_language(self, request) -> str:
         body = request.data if isinstance(request.data, dict) else {}
         return _language(body.get("language") if isinstance(body.get("language"), str) else None) or "en"
+
+    def error_language(self, request) -> str | None:
+        # A body refused unread (413) has no `language`: core/api/errors.py falls back further.
+        body = request.data if isinstance(request.data, dict) else {}
+        return _language(body.get("language") if isinstance(body.get("language"), str) else None)
 
 
 class LegacyChatView(LegacyThrottleMixin, APIView):

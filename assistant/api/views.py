@@ -21,7 +21,9 @@ from rest_framework.views import APIView
 from core.api.errors import error_body
 from core.api.schema import sse_event_schema
 from core.identity import request_identity
+from core.text.languages import language_or_fallback
 from core.text.phrases import phrase
+from knowledge.validation import MachineModelsError
 from troubleshooting import selectors as run_selectors
 
 from .. import selectors, services
@@ -78,14 +80,18 @@ class SessionListCreateView(APIView):
                 language=values.get("language") or None,
                 identity=request_identity(request),
             )
-        except (services.InvalidInput, ValueError) as exc:
+        except (services.InvalidInput, MachineModelsError) as exc:
+            # Fixed words per field, in the caller's language: an exception's text is not an answer
+            # (it quotes the input, and a ValueError from deeper down could say anything; issue 11).
+            language = values.get("language") or getattr(request_identity(request), "preferred_language", None)
             message = str(exc)
-            field = "machine_model"
-            if "language" in message.lower():
-                field = "language"
+            if isinstance(exc, MachineModelsError):
+                field, key = "machine_model", "unknown_machine_model"
             elif message.startswith("Unknown machine"):
-                field = "machine_id"
-            raise ValidationError({field: [message]}) from exc
+                field, key = "machine_id", "unknown_machine"
+            else:
+                field, key = "language", "unsupported_language"
+            raise ValidationError({field: [phrase(key, language_or_fallback(language))]}) from exc
         return Response(SessionOutputSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
@@ -106,6 +112,10 @@ class ChatTurnThrottleMixin:
     throttle_scope = "chat"
 
     def throttle_language(self, request) -> str:
+        return _session_language(request, self.kwargs.get("session_id"))
+
+    def error_language(self, request) -> str | None:
+        """The language of an API error of this view (core/api/errors.py): the conversation's."""
         return _session_language(request, self.kwargs.get("session_id"))
 
     def throttled(self, request, wait):

@@ -1,8 +1,12 @@
 """Facts about the operator's machine for a reply (SPEC §3.5): hours, services due, relevant history.
 
-Read from ABParts (abparts.selectors.machine_context) and kept for a minute per machine and
+Read from ABParts (abparts.selectors.machine_context) and kept for a minute per machine, scope and
 language: a conversation reads the same machine on every turn, and ABParts is another database.
 ABParts being down or not seeded never breaks a chat turn: the reply just has no machine facts.
+
+The machine is checked against the operator's organization at every use, not only when the
+conversation was opened: session_start keeps an unchecked id while ABParts is down (the chat must
+work), so a stored machine_id proves nothing (issue 11). The cache is keyed by the scope checked.
 """
 
 from __future__ import annotations
@@ -11,19 +15,19 @@ import logging
 import re
 import threading
 import time
-import uuid
+
+from django.http import Http404
 
 from abparts.context import MachineContext
-from abparts.db import ABPartsUnavailable, abparts_reading
-from abparts.models import Machine
-from abparts.selectors import machine_context
+from abparts.db import ABPartsUnavailable
+from abparts.selectors import MachineScope, machine_context, machine_get_for_identity, machine_scope_for_user
 from core.text.lexicon import fold
 from core.text.phrases import phrase
 
 logger = logging.getLogger(__name__)
 
 _CACHE_SECONDS = 60.0
-_cache: dict[tuple[str, str], tuple[float, MachineContext | None]] = {}
+_cache: dict[tuple[str, MachineScope, str], tuple[float, MachineContext | None]] = {}
 _lock = threading.Lock()
 # Words of a maintenance record that make it relevant to a fault: 4+ letters, not filler.
 _WORD = re.compile(r"\w{4,}", re.UNICODE)
@@ -34,15 +38,19 @@ _HISTORY_NOTES = 2
 
 
 def session_machine_context(session, language: str) -> MachineContext | None:
-    """The context of the session's machine, or None (no machine, unknown machine, ABParts down)."""
+    """The context of the session's machine, or None (no machine, a machine the conversation's
+    operator may not see, ABParts down)."""
     if not session.machine_id:
         return None
-    key = (session.machine_id, language)
+    scope = machine_scope_for_user(user_id=session.user_id)
+    if scope is None:
+        return None
+    key = (session.machine_id, scope, language)
     now = time.monotonic()
     cached = _cache.get(key)
     if cached is not None and now - cached[0] < _CACHE_SECONDS:
         return cached[1]
-    context = _load(session.machine_id, language)
+    context = _load(session.machine_id, scope, language)
     with _lock:
         _cache[key] = (now, context)
     return context
@@ -111,16 +119,13 @@ def machine_prompt_text(session, language: str) -> str:
     return "\n".join(lines)
 
 
-def _load(machine_id: str, language: str) -> MachineContext | None:
+def _load(machine_id: str, scope: MachineScope, language: str) -> MachineContext | None:
     try:
-        machine_uuid = uuid.UUID(machine_id)
-    except ValueError:
+        machine = machine_get_for_identity(identity=scope, machine_id=machine_id)
+        return machine_context(machine=machine, language=language)
+    except Http404:
+        logger.warning("machine %s is not visible to the conversation's operator: not used", machine_id)
         return None
-    try:
-        # Visibility was checked when the session was opened for this machine (session_start).
-        with abparts_reading():
-            machine = Machine.objects.filter(pk=machine_uuid).first()
-        return machine_context(machine=machine, language=language) if machine is not None else None
     except ABPartsUnavailable:
         return None
 

@@ -26,7 +26,7 @@ from troubleshooting.outcomes import outcome_from_text
 from troubleshooting.presentation import step_source, step_text
 
 from .grounding import Grounding, retrieve
-from .machine import machine_facts
+from .machine import machine_facts, session_machine_context
 from .offline import quote
 from .prompt import fence
 
@@ -155,7 +155,12 @@ def start_if_fault(
     uncovered = decides and bool(uncovered_parts(concepts=grounding.concepts, machine_model=session.machine_model))
     if best is None or not best.fits_with(unsupported=unsupported, uncovered=uncovered):
         return FaultTurn(unmatched_fault=True)
-    run, step = run_services.run_start(session=session, match=best, symptom=text, language=language)
+    # Only a machine verified for the operator now joins the run (and so its history).
+    machine = session_machine_context(session, language)
+    run, step = run_services.run_start(
+        session=session, match=best, symptom=text, language=language,
+        machine_id=str(machine.machine.id) if machine is not None else "",
+    )  # fmt: skip
     source = step_source(step)
     assessment = _assessment(run, matches, language, session)
     closing = [phrase("ask_outcome", language)]

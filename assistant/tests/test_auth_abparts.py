@@ -470,3 +470,14 @@ def test_demo_token_of_an_abparts_user_carries_its_account(client, settings, dja
     }
     with django_assert_num_queries(1):  # the token lookup joins the account: still one query
         assert whoami(client, giorgos.token).status_code == 200
+
+
+def test_an_unreachable_cache_means_a_lookup_not_a_500(client, settings, configure, new_session, store):
+    # The token cache is Django's cache (Redis in production): unreachable, every request asks the
+    # session store again (issue 11); SPEC §7 keeps the API answering.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    configure(cache_seconds=30)
+    token, _ = new_session()
+    assert whoami(client, token).status_code == 200
+    store.delete(f"session:{token}")  # logged out in ABParts: nothing cached kept it alive
+    assert_401(whoami(client, token))

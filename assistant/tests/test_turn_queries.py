@@ -27,12 +27,14 @@ FAULT = "The pump loses pressure while cleaning the net"
 
 # Round trips per turn kind (before issue 12: 24 / 34 / 29 / 42); docs/performance.md has the table.
 PLAIN_QUERIES = 21
-FAULT_QUERIES = 31
+# A run start takes an advisory lock (one round trip) so two fault turns at once cannot both insert
+# an active run (issue 11).
+FAULT_QUERIES = 32
 STEP_ANSWER_QUERIES = 27
 # A new fault while a step waits: it reads like "didn't work" ("does not turn"), so the engine
 # first checks whether it describes another fault (a search and matching), then starts the new run
 # with that same search and those matches.
-NEW_FAULT_DURING_RUN_QUERIES = 31
+NEW_FAULT_DURING_RUN_QUERIES = 32
 
 
 def _post(api, session_id: str, content: str):

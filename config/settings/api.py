@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from .environment import env
 
+# Largest JSON or urlencoded API body (bytes); larger is a 413 before it is read (core/api/parsers.py).
+# A chat turn is a few KB; the legacy widget's whole history (200 items of 8 000 characters) fits.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=4 * 1024 * 1024)
+
 REST_FRAMEWORK = {
     # Bearer first: its WWW-Authenticate header makes a missing token a 401 (not a 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -12,10 +16,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON only; the one upload view declares its multipart parser itself. Forms cannot say null or
-    # carry a list of objects, so a form-encoded chat body could not mean what the schema (which
-    # lists every parser's type) promised, and no client of ours sends one (found by the API fuzz).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, bounded; the one upload view declares its multipart parser itself (bounded by
+    # REQUEST_MAX_BODY_BYTES). Forms cannot say null or carry a list of objects, so a form-encoded
+    # chat body could not mean what the schema promised (found by the API fuzz); DRF reads JSON from
+    # the stream, where DATA_UPLOAD_MAX_MEMORY_SIZE does not apply (issue 11).
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

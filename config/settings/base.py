@@ -55,6 +55,8 @@ MIDDLEWARE = [
     # First: its time (log line, Server-Timing) is the whole request, every other middleware included.
     "core.middleware.RequestLogMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # After the request id exists (the 413 carries it), before anything reads the body.
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before anything that can answer (a CORS preflight never reaches authentication).
@@ -119,7 +121,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: Redis down must not turn every API call into a 500 (SPEC §7, core/cache.py).
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": env.str("CACHE_REDIS_URL", default=REDIS_URL),
             "KEY_PREFIX": "autoboss",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -176,7 +179,7 @@ LOG_PSEUDONYM_KEY = env.str("LOG_PSEUDONYM_KEY", default=SECRET_KEY)
 
 # --- encryption at rest (core/encryption.py, docs/privacy.md) ---------------------------------
 # Fernet keys, comma-separated, newest first. Unset outside production: a key is generated under
-# VAR_DIR. Production without one does not start (core.E007).
+# VAR_DIR. Production without one does not start (core.E008).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 from .abparts import *  # noqa: E402,F403
@@ -195,3 +198,11 @@ from .web_security import *  # noqa: E402,F403
 # The read-only ABParts alias and the router that sends ABParts' tables to it (config/settings/abparts.py).
 DATABASES[ABPARTS_DATABASE_ALIAS] = abparts_database(DATABASES["default"])
 DATABASE_ROUTERS = ["abparts.routers.ABPartsRouter"]
+
+# The largest request body of any type (bytes): the largest document upload and room for its form
+# fields. Larger is a 413 before any view reads it (core.middleware.RequestBodyLimitMiddleware);
+# JSON API bodies have their own, smaller cap (API_MAX_BODY_BYTES, config/settings/api.py).
+REQUEST_MAX_BODY_BYTES = env.int(
+    "REQUEST_MAX_BODY_BYTES",
+    default=KNOWLEDGE_INGESTION["MAX_UPLOAD_BYTES"] + 1024 * 1024,
+)

@@ -12,10 +12,16 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..identity import request_identity
+from ..text.languages import language_or_fallback
+from ..text.phrases import phrase
+from .parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +49,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ParseError | RequestTooLarge):
+        # Fixed words in the conversation's language: a parser's message quotes the body and the
+        # decoder's internals ("Expecting value: line 1 column 17").
+        key = "request_too_large" if isinstance(exc, RequestTooLarge) else "invalid_request"
+        code = "request_too_large" if isinstance(exc, RequestTooLarge) else "parse_error"
+        response.data = error_body(code=code, message=phrase(key, _error_language(context)), request=request)
+    elif isinstance(exc, exceptions.ValidationError):
         response.data = error_body(
             code="invalid", message=_("The request is not valid."), request=request, details=response.data
         )
@@ -55,6 +67,18 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             details = {"retry_after_seconds": int(exc.wait)}
         response.data = error_body(code=str(code), message=str(detail), request=request, details=details)
     return response
+
+
+def _error_language(context: dict) -> str:
+    """The language of an error: the view's conversation (`error_language(request)`, chat views),
+    else the caller's preferred language, else their Accept-Language, else English."""
+    request = context.get("request")
+    if request is None:
+        return language_or_fallback(None)
+    hook = getattr(context.get("view"), "error_language", None)
+    language = hook(request) if hook is not None else None
+    language = language or getattr(request_identity(request), "preferred_language", None)
+    return language_or_fallback(language or translation.get_language_from_request(request))
 
 
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:

@@ -92,3 +92,17 @@ def test_database_without_pgvector_is_core_e001():
     result = _manage("check", "--database", "default", DATABASE_URL=url)
     assert result.returncode != 0
     assert "core.E001" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("version", "ids"),
+    [((0, 8, 5), set()), ((0, 7, 4), {"core.W001"}), ((0, 4, 2), {"core.E007"})],
+)
+def test_the_vector_check_tells_which_pgvector_is_enough(monkeypatch, version, ids):
+    # 0.5 brings HNSW; iterative index scans need 0.8, and search does without them below that.
+    from core import pgvector
+    from core.checks import check_vector_extension
+
+    monkeypatch.setitem(pgvector._versions, "default", version)
+    assert {message.id for message in check_vector_extension(databases=["default"])} == ids

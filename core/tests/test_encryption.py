@@ -109,9 +109,9 @@ def test_a_rotation_re_encrypts_everything_and_the_old_key_can_go(client, django
 
 def test_production_needs_a_well_formed_key():
     with override_settings(ENVIRONMENT="production", FIELD_ENCRYPTION_KEYS=[]):
-        assert [e.id for e in check_field_encryption_keys()] == ["core.E007"]
+        assert [e.id for e in check_field_encryption_keys()] == ["core.E008"]
     with override_settings(ENVIRONMENT="production", FIELD_ENCRYPTION_KEYS=["not-a-key"]):
-        assert [e.id for e in check_field_encryption_keys()] == ["core.E007"]
+        assert [e.id for e in check_field_encryption_keys()] == ["core.E008"]
     with override_settings(ENVIRONMENT="production", FIELD_ENCRYPTION_KEYS=[Fernet.generate_key().decode()]):
         assert check_field_encryption_keys() == []
     with override_settings(ENVIRONMENT="production", FIELD_ENCRYPTION_KEYS=[]):

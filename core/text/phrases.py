@@ -202,6 +202,9 @@ _CATALOG: dict[str, Phrase | Promise] = {
         "limit",
     ),
     "request_too_large": _("The request is too large."),
+    "unknown_machine": _("This machine is unknown, or it is not one of your organization's machines."),
+    "unsupported_language": _("This language is not supported."),
+    "unknown_machine_model": _("This machine model is unknown (for example V4.0 or V3.1B)."),
     "rate_limited": _plural(
         ngettext_lazy(
             "You are sending messages too quickly. Please wait {seconds} second and try again.",

@@ -37,6 +37,7 @@ class LegacyEscalateInput(serializers.Serializer):
         required=False,
         allow_null=True,
         allow_blank=True,
+        max_length=40,
         help_text="One of " + " | ".join(Reason.values) + "; default user_request.",
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, allow_null=True)

@@ -9,7 +9,7 @@ from django.core.files import File
 
 from knowledge import services
 from knowledge.models import Document
-from knowledge.tests.fixtures.ingestion_files import write_text_pdf
+from knowledge.tests.fixtures.ingestion_files import require_dev_eval, write_text_pdf
 
 # Two small manuals: a V4.0 one and a V3.1B one that share a topic, so filters can be tested.
 V40_PAGES = [
@@ -67,3 +67,9 @@ def two_manuals(db, media_root, tmp_path):
     v40 = ingest_file(write_text_pdf(tmp_path / "v40-manual.pdf", V40_PAGES), machine_models=["V4.0"], language="en")
     v31 = ingest_file(write_text_pdf(tmp_path / "v31-manual.pdf", V31_PAGES), machine_models=["V3.1B"], language="en")
     return v40, v31
+
+
+@pytest.fixture
+def dev_eval_present() -> Path:
+    """shared/dev-eval beside the repository: skipped without it locally, a failure in CI."""
+    return require_dev_eval()

@@ -142,3 +142,34 @@ def test_failed_document_shows_reason(client, staff, two_manuals):
     client.force_login(staff)
     body = client.get(f"{DOCUMENTS}{v40.id}/").json()
     assert body["status"] == "failed" and body["error"] == "No text." and body["error_code"] == "no_text"
+
+
+@pytest.fixture
+def broker_down():
+    """This process' Celery app publishes to a broker URL where nothing listens (Redis down)."""
+    from celery import current_app
+
+    from conftest import free_port
+
+    original = current_app.conf.broker_url
+    current_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    current_app._pool = None  # the producer pool was built for the old URL
+    yield
+    current_app.conf.broker_url = original
+    current_app._pool = None
+
+
+def test_an_upload_while_the_broker_is_down_is_accepted_and_left_for_the_sweep(
+    client, editor, media_root, broker_down, django_capture_on_commit_callbacks, caplog
+):
+    # The document row is committed before the task can be sent: a 500 then would tell the editor
+    # the upload failed while it is stored (issue 11, hole 5). It stays queued; the sweep sends it.
+    client.force_login(editor)
+    pdf = SimpleUploadedFile("pump.pdf", text_pdf_bytes([["Pump manual"], ["1. Pump", "", "1. Check it."]]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(DOCUMENTS, {"file": pdf, "machine_models": ["V4.0"], "doc_type": "manual"})
+    assert response.status_code == 202, response.content
+    document = Document.objects.get(id=response.json()["id"])
+    assert document.status == DocumentStatus.QUEUED
+    assert "the sweep will enqueue it" in caplog.text
+    assert "127.0.0.1" not in caplog.text  # the broker's address stays out of the log

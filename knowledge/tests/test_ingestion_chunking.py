@@ -18,7 +18,14 @@ from knowledge.ingestion import (
     iter_pdf_pages,
     iter_text_pages,
 )
-from knowledge.tests.fixtures.ingestion_files import DEV_EVAL, DEV_EVAL_PDFS, write_sample_docx, write_text_pdf
+from knowledge.tests.fixtures.ingestion_files import (
+    DEV_EVAL,
+    DEV_EVAL_PDFS,
+    needs_dev_eval,
+    require_dev_eval,
+    write_sample_docx,
+    write_text_pdf,
+)
 
 # The section-structure checks run on every dev-eval PDF: the bulletins have headings that wrap
 # onto a second line, and the Arabic guide is laid out right to left.
@@ -31,10 +38,6 @@ ALL_DEV_EVAL_PDFS = (
     "autoboss-v50-quick-guide-nb.pdf",
     "autoboss-v50-quick-guide-tr.pdf",
 )
-needs_dev_eval = pytest.mark.skipif(
-    not (DEV_EVAL / "manuals" / "pages.json").is_file(),
-    reason="shared/dev-eval (the retrieval dev set) is not checked out beside the repo",
-)
 FOOTER_RE = re.compile(r"(?:\b(?:Page|Σελίδα|Página|Side|Sayfa)|صفحة)\s+\d+\b")
 
 
@@ -45,8 +48,7 @@ def _words(text: str) -> set[str]:
 @pytest.fixture(scope="module")
 def dev_eval() -> dict[str, tuple[dict, dict[str, list[int]], list[Chunk]]]:
     """file name → (source JSON, section pages, chunks) for every dev-eval PDF."""
-    if not (DEV_EVAL / "manuals" / "pages.json").is_file():
-        pytest.skip("shared/dev-eval is not checked out beside the repo")
+    require_dev_eval(DEV_EVAL / "manuals" / "pages.json")
     pages = json.loads((DEV_EVAL / "manuals" / "pages.json").read_text(encoding="utf-8"))
     out = {}
     for name in ALL_DEV_EVAL_PDFS:

@@ -29,6 +29,7 @@ from knowledge.ingestion import (
 )
 from knowledge.tests.fixtures.ingestion_files import (
     DEV_EVAL,
+    require_dev_eval,
     text_pdf_bytes,
     write_blank_pdf,
     write_encrypted_pdf,
@@ -65,9 +66,8 @@ def test_pdf_pages_are_streamed_in_order_with_layout_text(tmp_path):
     assert pdf_page_count(path) == 2
 
 
-@pytest.mark.skipif(not DEV_EVAL.is_dir(), reason="shared/dev-eval is not checked out beside the repo")
 def test_dev_eval_manual_extracts_every_page():
-    path = DEV_EVAL / "manuals" / "pdf" / "autoboss-v50-operator-manual-en.pdf"
+    path = require_dev_eval(DEV_EVAL / "manuals" / "pdf" / "autoboss-v50-operator-manual-en.pdf")
     pages = list(iter_pdf_pages(path))
     assert [p.number for p in pages] == list(range(1, 17))
     assert pages[6].text.startswith("6. Pressure fluctuation or loss")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from knowledge.ingestion import Chunk, DocumentKind, PageText, chunk_pages, extract_procedures, iter_pdf_pages
-from knowledge.tests.fixtures.ingestion_files import DEV_EVAL
+from knowledge.tests.fixtures.ingestion_files import DEV_EVAL, needs_dev_eval
 
 # Every dev-eval manual: each of its sections with numbered steps must become a procedure. Until
 # the fault-heading rule was dropped, only sections titled after a fault did, so start-up,
@@ -23,7 +23,6 @@ ALL_DEV_EVAL_PDFS = (
     "autoboss-v50-quick-guide-nb.pdf",
     "autoboss-v50-quick-guide-tr.pdf",
 )
-needs_dev_eval = pytest.mark.skipif(not DEV_EVAL.is_dir(), reason="shared/dev-eval is not checked out beside the repo")
 
 
 @needs_dev_eval

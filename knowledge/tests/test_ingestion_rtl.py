@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from knowledge.ingestion import PageText, chunk_pages, extract_procedures, iter_pdf_pages
 from knowledge.ingestion.rtl import is_rtl_page, logical_layout_text, repair_lam_alef
-from knowledge.tests.fixtures.ingestion_files import DEV_EVAL
+from knowledge.tests.fixtures.ingestion_files import DEV_EVAL, require_dev_eval
 
 AR_GUIDE = DEV_EVAL / "manuals" / "pdf" / "autoboss-v50-quick-guide-ar.pdf"
 
@@ -144,8 +142,8 @@ def test_left_to_right_page_quoting_arabic_stays_left_to_right():
     ]
 
 
-@pytest.mark.skipif(not AR_GUIDE.is_file(), reason="shared/dev-eval is not checked out beside the repo")
 def test_dev_eval_arabic_guide_text_matches_its_source():
+    require_dev_eval(AR_GUIDE)
     source = json.loads((DEV_EVAL / "manuals" / "src" / "autoboss-v50-quick-guide-ar.json").read_text(encoding="utf-8"))
     pages = json.loads((DEV_EVAL / "manuals" / "pages.json").read_text(encoding="utf-8"))[AR_GUIDE.name]
     extracted = list(iter_pdf_pages(AR_GUIDE))

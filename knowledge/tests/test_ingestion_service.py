@@ -158,3 +158,42 @@ def test_sweep_requeues_stalled_documents_and_gives_up_after_max_attempts(two_ma
     assert v31.status == DocumentStatus.FAILED and v31.error_code == "stalled"
     # A fresh one is left alone.
     assert services.documents_requeue_stuck() == 0
+
+
+def test_a_stale_worker_whose_claim_was_taken_over_publishes_nothing(media_root, tmp_path, monkeypatch):
+    # Worker A was slow; the sweep re-queued the document and worker B claimed it (a new token).
+    # A must not publish its result, nor add chunks beside B's (issue 11, hole 5).
+    with open(write_text_pdf(tmp_path / "a.pdf", V40_PAGES), "rb") as fh:
+        document = services.document_upload(
+            uploaded_file=File(fh, name="a.pdf"), title="Pump manual", machine_models=["V4.0"], enqueue=False
+        ).document
+    real_extract = services.extract_procedures
+
+    def taken_over(drafts, language):
+        Document.objects.filter(id=document.id).update(status=DocumentStatus.PROCESSING, claim_token="task-B")
+        return real_extract(drafts, language=language)
+
+    monkeypatch.setattr(services, "extract_procedures", taken_over)
+    services.document_ingest(document_id=document.id, claim_token="task-A")
+    document.refresh_from_db()
+    assert (document.status, document.claim_token) == (DocumentStatus.PROCESSING, "task-B")
+    assert not Procedure.objects.filter(document=document).exists()
+
+
+def test_a_stale_worker_stops_storing_chunks_once_its_claim_was_taken_over(media_root, tmp_path, monkeypatch):
+    with open(write_text_pdf(tmp_path / "a.pdf", V40_PAGES), "rb") as fh:
+        document = services.document_upload(
+            uploaded_file=File(fh, name="a.pdf"), title="Pump manual", machine_models=["V4.0"], enqueue=False
+        ).document
+    real_chunk_pages = services.chunk_pages
+
+    def taken_over(pages, title):
+        # B claims the document (and starts from a clean slate) before A stores its first batch.
+        Document.objects.filter(id=document.id).update(claim_token="task-B")
+        yield from real_chunk_pages(pages, title=title)
+
+    monkeypatch.setattr(services, "chunk_pages", taken_over)
+    services.document_ingest(document_id=document.id, claim_token="task-A")
+    assert not Chunk.objects.filter(document=document).exists()
+    document.refresh_from_db()
+    assert (document.status, document.claim_token) == (DocumentStatus.PROCESSING, "task-B")

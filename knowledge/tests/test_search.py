@@ -112,3 +112,44 @@ def test_a_code_named_in_more_chunks_than_the_scan_bound_still_finds_its_section
     assert not result.abstained
     assert result.results[0].document_id == manual.id
     assert "fibre" in result.results[0].text.lower()
+
+
+@pytest.fixture
+def installed_pgvector(monkeypatch):
+    """Make this process believe the database has another pgvector version (read once per process)."""
+    from core import pgvector
+
+    def install(version: tuple[int, ...]) -> None:
+        monkeypatch.setitem(pgvector._versions, "default", version)
+
+    return install
+
+
+def test_pgvector_older_than_0_8_searches_without_iterative_scans(two_manuals, installed_pgvector):
+    # pgvector < 0.8 rejects `hnsw.iterative_scan` ("unrecognized configuration parameter"), which
+    # failed every search; 0.5 is the documented minimum (issue 11, hole 4).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    installed_pgvector((0, 7, 4))
+    with CaptureQueriesContext(connection) as queries:
+        result = chunks_hybrid_search(query="pump loses pressure", k=3, machine_model="V4.0")
+    assert result.results and not result.abstained
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "hnsw.ef_search" in sql
+    assert "iterative_scan" not in sql
+
+    installed_pgvector((0, 8, 0))
+    with CaptureQueriesContext(connection) as queries:
+        chunks_hybrid_search(query="pump loses pressure", k=3, machine_model="V4.0")
+    assert "iterative_scan" in " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_the_installed_pgvector_version_is_read_once_per_process(db, django_assert_num_queries):
+    from core import pgvector
+
+    pgvector._versions.clear()
+    with django_assert_num_queries(1):
+        assert pgvector.pgvector_version() >= (0, 5)
+        pgvector.pgvector_version()
+    assert pgvector.parse_version("0.8.0") == (0, 8, 0) and pgvector.parse_version("0.5.1-dev") == (0, 5, 1)

@@ -180,8 +180,9 @@ def test_run_start_reads_the_statistics_in_one_query(operator, django_assert_num
     walk(procedure, operator, [(1, "worked")])
     session = ChatSession.objects.create(user=operator, machine_model="V4.0")
     match = ProcedureMatch(procedure, score=1.0, similarity=1.0, search_rank=0, confidence=1.0)
-    # Savepoint, end active runs, the steps, the statistics, the run, the first step, savepoint release.
-    with django_assert_num_queries(7):
+    # Savepoint, the steps, the run-start lock, end active runs, the statistics, the run, the first
+    # step, savepoint release.
+    with django_assert_num_queries(8):
         run_start(session=session, match=match, symptom="pump loses pressure", language="en")
 
 
