@@ -77,16 +77,6 @@ _COERCED = {("string", "number"), ("string", "integer"), ("integer", "string"), 
             ("null", "number"), ("null", "integer")}  # fmt: skip
 
 
-def _over_body_limit(response) -> bool:
-    """A body Django refuses to read (RequestDataTooBig) is answered with a 500 for now: issue 11's
-    "unbounded JSON" item, fixed on another branch (request body caps, 413). Until that is merged
-    these cases end the test as an expected failure (xfail) instead of hiding among the others;
-    remove this function and its use when it is."""
-    from django.conf import settings
-
-    return len(response.request.body or b"") > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-
-
 def _refused_for_content(label: str, response) -> bool:
     allowed = REFUSED_FOR_CONTENT.get(label)
     if allowed is None or response.status_code not in (400, 413, 415):
@@ -152,7 +142,6 @@ class FuzzRun:
     real_ids: dict
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-    pending_elsewhere: set[str] = field(default_factory=set)
 
     def fuzz(self, operation, mode: GenerationMode) -> None:
         label = f"{operation.label} [{mode.value}]"
@@ -176,9 +165,6 @@ class FuzzRun:
             # real credential and probes the operation without it and with a wrong one.
             headers = {"Authorization": f"Bearer {self.caller.token}"}
             response = case.call(headers=headers)
-            if response.status_code == 500 and _over_body_limit(response):
-                self.pending_elsewhere.add(operation.label)
-                return
             excluded = []
             if _only_coerced_types(case):
                 excluded.append(negative_data_rejection)
@@ -208,5 +194,3 @@ def test_every_operation_conforms_to_its_schema(world, wsgi_app, caller_name):
     print(f"fuzz as {caller_name}: {total} requests in {time.monotonic() - started:.1f} s")
     assert not run.failures, "\n\n".join(run.failures)
     assert total >= MIN_REQUESTS_PER_CALLER, run.counts
-    if run.pending_elsewhere:
-        pytest.xfail(f"a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 500 on {sorted(run.pending_elsewhere)} (issue 11)")
