@@ -29,7 +29,7 @@ from .models import ErasureRequest
 
 EXPORT_FORMAT = "autoboss-user-export"
 EXPORT_VERSION = 1
-CHUNK = 1000
+CHUNK = 500
 
 
 def _dumps(value: Any) -> str:

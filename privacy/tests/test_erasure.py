@@ -163,5 +163,3 @@ def test_an_unknown_user_is_a_clear_command_error():
         call_command("erase_user_data", "nobody")
     with pytest.raises(Exception, match="no user 'nobody'"):
         call_command("export_user_data", "nobody")
-
-
