@@ -31,3 +31,12 @@ def message_feedback_record(
         defaults={"rating": rating, "comment": comment.strip(), "correction": correction.strip(), "reviewed_at": None},
     )
     return feedback
+
+
+def user_feedback_delete(*, user_id: int) -> int:
+    """Delete every thumbs up/down, comment and correction an operator gave (erasure).
+
+    Corrections are not embedded anywhere yet; when they are, their vectors go here too.
+    """
+    deleted, _ = MessageFeedback.objects.filter(user_id=user_id).delete()
+    return deleted

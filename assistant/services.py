@@ -146,3 +146,22 @@ def session_resolve(*, session: ChatSession, user, save_fix: bool = False, note:
         card = runs.run_save_fix(run=run, user=user, note=note)
     session.refresh_from_db()
     return session, card
+
+
+def sessions_delete(*, session_ids: list) -> dict[str, int]:
+    """Delete conversations with their messages, the feedback on them, their runs, steps and fix cards
+    (privacy: erasure and retention). A ticket keeps its own snapshot and loses only the link.
+
+    Returns the number of rows deleted per model label (`assistant.Message`: 120, ...). Deleting an
+    id that is already gone deletes nothing: callers may repeat it.
+    """
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        # Runs refer to their conversation by plain id (decision 0009): the pre_delete receiver in
+        # assistant/receivers.py deletes them one conversation at a time; counting them here first
+        # puts them in the report.
+        counts.update(runs.sessions_runs_count(session_ids=session_ids))
+        _, deleted = ChatSession.objects.filter(pk__in=session_ids).delete()
+    for label, n in deleted.items():
+        counts[label] = counts.get(label, 0) + n
+    return {label: n for label, n in counts.items() if n}

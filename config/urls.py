@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("abparts.api.urls")),
     path("", include("escalations.api.urls")),
     path("", include("analytics.api.urls")),
+    path("", include("privacy.api.urls")),
 ]
 # The existing ABParts widget's endpoints (SPEC §4.2).
 legacy = [*chat_legacy_urls.urlpatterns, *escalation_legacy_urls.urlpatterns]

@@ -92,7 +92,10 @@ class ExpertContact(models.Model):
 class Ticket(models.Model):
     number = models.CharField(max_length=20, unique=True, editable=False)
     # One ticket per conversation: escalating again returns it (a database constraint, not a check).
-    session = models.OneToOneField("assistant.ChatSession", on_delete=models.PROTECT, related_name="ticket")
+    # Null once the conversation is gone (erasure, retention): the ticket is a snapshot and outlives it.
+    session = models.OneToOneField(
+        "assistant.ChatSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tickets")
     run = models.ForeignKey(
         "troubleshooting.TroubleshootingRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

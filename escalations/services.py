@@ -32,6 +32,7 @@ from . import emails, metrics
 from .models import (
     PRIORITY_RANK,
     TRANSITIONS,
+    EmailDelivery,
     Priority,
     Reason,
     Ticket,
@@ -347,3 +348,52 @@ def ticket_note_add(*, ticket: Ticket, author, text: str) -> TicketNote:
     if not text:
         raise InvalidInput("A note needs some text.")
     return TicketNote.objects.create(ticket=ticket, author=author, text=text)
+
+
+ERASED_EMAIL_BODY = "(erased at the operator's request)"
+
+
+def _scrub(text: str, known: list[str]) -> str:
+    for value in known:
+        text = re.sub(re.escape(value), "[erased]", text, flags=re.IGNORECASE)
+    return text
+
+
+@transaction.atomic
+def user_tickets_anonymise(*, user_id: int, known_strings: list[str]) -> int:
+    """Detach an operator from their tickets and drop what they said (erasure). Returns how many.
+
+    Kept: the number, status, priority, reason, language, dates, machine id/model and snapshot (ABParts'
+    machine facts), the steps tried (titles, instructions, outcomes): what support and the learning
+    loop need. Dropped: the transcript, the operator's notes and contact preference, the step notes,
+    the assistant's assessment (it can quote the operator), the e-mails to the operator and the bodies
+    of the support e-mails (they carry the transcript). Agents' notes stay, with the operator's
+    names and addresses (`known_strings`) replaced. Idempotent: an anonymised ticket has no user.
+    """
+    known = sorted({s.strip() for s in known_strings if len(s.strip()) >= 3}, key=len, reverse=True)
+    tickets = list(Ticket.objects.select_for_update().filter(user_id=user_id))
+    for ticket in tickets:
+        ticket.user = None
+        ticket.transcript = []
+        ticket.operator_notes = ""
+        ticket.contact_preference = ""
+        ticket.assessment = ""
+        ticket.attempted_steps = [{**step, "note": ""} for step in ticket.attempted_steps]
+        ticket.save(
+            update_fields=[
+                "user", "transcript", "operator_notes", "contact_preference", "assessment", "attempted_steps",
+                "updated_at",
+            ]
+        )  # fmt: skip
+        for note in TicketNote.objects.filter(ticket=ticket):
+            scrubbed = _scrub(note.text, known)
+            if scrubbed != note.text:
+                note.text = scrubbed
+                note.save(update_fields=["text"])
+        EmailDelivery.objects.filter(ticket=ticket).exclude(kind=EmailDelivery.Kind.SUPPORT).delete()
+        EmailDelivery.objects.filter(ticket=ticket, kind=EmailDelivery.Kind.SUPPORT).update(
+            text_body=ERASED_EMAIL_BODY, html_body=ERASED_EMAIL_BODY
+        )
+    # Events the operator caused (the escalation itself) keep what happened, not who.
+    TicketEvent.objects.filter(actor_id=user_id).update(actor=None)
+    return len(tickets)

@@ -194,6 +194,25 @@ def run_save_fix(*, run: TroubleshootingRun, user, note: str = "") -> FixCard:
     return card
 
 
+def sessions_runs_count(*, session_ids: list) -> dict[str, int]:
+    """How many runs, steps and fix cards the conversations have (what deleting them deletes)."""
+    return {
+        "troubleshooting.TroubleshootingRun": TroubleshootingRun.objects.filter(session_id__in=session_ids).count(),
+        "troubleshooting.RunStep": RunStep.objects.filter(run__session_id__in=session_ids).count(),
+        "troubleshooting.FixCard": FixCard.objects.filter(run__session_id__in=session_ids).count(),
+    }
+
+
+def user_fix_cards_delete(*, user_id: int) -> int:
+    """Delete every fix card an operator saved (erasure): their note and symptom are theirs.
+
+    Learning statistics (StepStat) hold counts per step and machine model, no link to anyone, and
+    keep them: what the operator's answers taught stays learned.
+    """
+    deleted, _ = FixCard.objects.filter(user_id=user_id).delete()
+    return deleted
+
+
 def session_runs_delete(*, session_id) -> None:
     """Delete a conversation's runs and their steps (the chat app calls it when it deletes one)."""
     TroubleshootingRun.objects.filter(session_id=session_id).delete()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "troubleshooting",
     "escalations",
     "analytics",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,7 @@ from .escalations import *  # noqa: E402,F403
 from .health import *  # noqa: E402,F403
 from .llm import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
+from .privacy import *  # noqa: E402,F403
 from .providers import *  # noqa: E402,F403
 from .web_security import *  # noqa: E402,F403
 

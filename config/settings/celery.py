@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from .environment import VAR_DIR, env
 
 
@@ -71,4 +73,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     "knowledge-requeue-stuck-documents": {"task": "knowledge.requeue_stuck_documents", "schedule": 120.0},
     "knowledge-refresh-concepts": {"task": "knowledge.refresh_concepts", "schedule": 300.0},
     "escalations-sweep-emails": {"task": "escalations.sweep_emails", "schedule": 300.0},
+    # Nightly, at a quiet hour (UTC): deletes conversations past PRIVACY_RETENTION_DAYS.
+    "privacy-purge-expired": {"task": "privacy.purge_expired", "schedule": crontab(hour=2, minute=30)},
 }
