@@ -62,6 +62,16 @@ LEGACY_HISTORY_ITEMS = 200
 LEGACY_HISTORY_ITEM_CHARS = 8000
 
 
+class LegacyId(serializers.CharField):
+    """An id the widget sends as a string (ABParts machine ids are UUIDs) or null. A number is
+    refused rather than turned into the text of a float (found by the API fuzz: `-7.06e-108`)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class LegacyHistoryItem(serializers.Serializer):
     role = serializers.CharField(max_length=20)
     content = serializers.CharField(allow_blank=True, max_length=LEGACY_HISTORY_ITEM_CHARS)
@@ -73,7 +83,7 @@ class LegacyChatInput(serializers.Serializer):
     session_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
     # Sent by the widget; never used as identity (SPEC §3.8).
     user_id = LegacyScalar(required=False, allow_null=True)
-    machine_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+    machine_id = LegacyId(required=False, allow_null=True, allow_blank=True, max_length=64)
     language = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=10)
     # The widget's copy of the conversation. Ours is on the server (and survives a device change).
     conversation_history = LegacyHistoryItem(many=True, required=False, max_length=LEGACY_HISTORY_ITEMS)

@@ -176,6 +176,18 @@ def _document_call(world: World, caller: Caller, target: str) -> Call:
     return Call("GET", f"/api/v1/knowledge/documents/{world.document_id}/")
 
 
+def _erasure_status_call(world: World, caller: Caller, target: str) -> Call | None:
+    # The owner's erasure request (created here, not run: its task waits for a commit that never
+    # comes in this test), read by the caller.
+    from privacy.services import erasure_request_create
+
+    owner = target_owner(world, caller, target)
+    if owner is None:
+        return None
+    erasure, _ = erasure_request_create(user=owner.user, source="api", enqueue=False)
+    return Call("GET", f"/api/v1/me/erase/{erasure.id}/")
+
+
 NONE = (OWN,)  # a route without objects: called once per caller
 
 API_ROUTES: dict[str, Route] = {
@@ -185,6 +197,13 @@ API_ROUTES: dict[str, Route] = {
     "prometheus-django-metrics": Route(_no_target("GET", "/metrics"), anyone, targets=NONE),
     "api-schema": Route(_no_target("GET", "/api/schema/"), anyone, targets=NONE),
     "api-docs": Route(_no_target("GET", "/api/docs/"), anyone, targets=NONE),
+    "favicon": Route(_no_target("GET", "/favicon.ico"), anyone, ok=frozenset({302}), targets=NONE),
+    # Only ever the caller's own data: there is no id to point at someone else's.
+    "me-export": Route(_no_target("GET", "/api/v1/me/export/"), authenticated, targets=NONE),
+    "me-erase": Route(
+        _no_target("POST", "/api/v1/me/erase/", json={}), authenticated, ok=frozenset({202}), targets=NONE
+    ),
+    "me-erase-status": Route(_erasure_status_call, own_only),
     "sessions": Route(_no_target("GET", "/api/v1/sessions/"), authenticated, leak=_sessions_leak, targets=NONE),
     "session": Route(_session_call("", "GET"), own_only),
     "session-messages": Route(

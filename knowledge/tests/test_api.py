@@ -153,10 +153,12 @@ def broker_down():
 
     original = current_app.conf.broker_url
     current_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
-    current_app._pool = None  # the producer pool was built for the old URL
+    # The connection and producer pools were built for the old URL (earlier tests' on-commit hooks
+    # published through them): both are rebuilt for the new one, and again afterwards.
+    current_app._pool = current_app.amqp._producer_pool = None
     yield
     current_app.conf.broker_url = original
-    current_app._pool = None
+    current_app._pool = current_app.amqp._producer_pool = None
 
 
 def test_an_upload_while_the_broker_is_down_is_accepted_and_left_for_the_sweep(
