@@ -168,6 +168,7 @@ export function mount(host, state, emit) {
     if (session) session.expires = Date.now() + SESSION_TTL_MS;
     write(STORE, session);
   }
+  let resuming = Promise.resolve(); // the resume of the conversation in progress, if any
   async function ensureSession() {
     if (session) return session.id;
     const created = await json("POST", "/api/v1/sessions/", { machine_id: state.machine || null, language: state.language });
@@ -431,6 +432,9 @@ export function mount(host, state, emit) {
     await send({ content, cid: clientId() });
   }
   async function send(item) {
+    // A message typed while the conversation is still being resumed waits for it: otherwise the
+    // resumed history (or the welcome) replaces its bubble, and it would open a second conversation.
+    await resuming;
     const bubble = renderMessage({ role: "user", content: item.content });
     log.append(bubble);
     scrollDown();
@@ -614,7 +618,8 @@ export function mount(host, state, emit) {
       input.disabled = bExpert.disabled = false;
       session = null;
       currentStep = null;
-      await Promise.all([resume(), loadMachines()]);
+      resuming = Promise.all([resume(), loadMachines()]);
+      await resuming;
       flush();
     },
     machineChanged() {
