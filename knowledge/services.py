@@ -21,8 +21,8 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
+from core.enqueue import enqueue_or_leave
 from core.text.detect import detect_language
 from core.text.languages import normalize_language
 
@@ -424,18 +424,8 @@ def documents_requeue_stuck() -> int:
 def _enqueue_now(document_id: int) -> None:
     from .tasks import ingest_document
 
-    try:
-        ingest_document.apply_async(
-            args=(document_id,),
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-        )
-    except (KombuError, OSError) as exc:
-        # The broker is down (SPEC §7) and the document row is already committed: answering 500 would
-        # say the upload failed while it is stored. It stays queued; the sweep
-        # (documents_requeue_stuck) enqueues it once the broker is back. Only the class is logged:
-        # the exception text can carry the broker URL.
-        logger.warning("document %s not enqueued (%s); the sweep will enqueue it", document_id, type(exc).__name__)
+    # Broker down (SPEC §7): the document stays queued; documents_requeue_stuck enqueues it later.
+    enqueue_or_leave(ingest_document, document_id, what=f"document {document_id}", recovery="the sweep will enqueue it")
 
 
 def document_delete(*, document: Document) -> None:

@@ -17,13 +17,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
 from abparts.selectors import operator_privacy_hints
 from analytics.models import MessageFeedback
 from analytics.services import user_feedback_delete
 from assistant.models import ChatSession, Message, SessionStatus
 from assistant.services import sessions_delete
+from core.enqueue import enqueue_or_leave
 from escalations.models import TicketStatus
 from escalations.services import user_tickets_anonymise
 from troubleshooting.services import sessions_runs_count, user_fix_cards_delete
@@ -71,12 +71,11 @@ def erasure_request_create(*, user, source: str, enqueue: bool = True) -> tuple[
 def _enqueue_erasure(request_id: str) -> None:
     from .tasks import erase_user_data  # here, not at the top: privacy.tasks imports this module
 
-    try:
-        erase_user_data.apply_async(args=(request_id,), retry=True)
-    except (KombuError, OSError) as exc:
-        # The broker is down: the request stays queued, and `manage.py erase_user_data --request <id>`
-        # carries it out (docs/operations.md). Only the class is logged: the text can carry the URL.
-        logger.warning("erasure %s not enqueued (%s)", request_id, type(exc).__name__)
+    # Broker down: the request stays queued; `manage.py erase_user_data --request <id>` carries it
+    # out (docs/operations.md).
+    enqueue_or_leave(
+        erase_user_data, request_id, what=f"erasure {request_id}", recovery="run manage.py erase_user_data --request"
+    )
 
 
 def _progress(request_id, *, step: str, progress: int, counts: Counter) -> None:

@@ -27,8 +27,8 @@ from django.conf import settings
 from django.core.mail import make_msgid
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
+from core.enqueue import enqueue_or_leave
 from core.text.languages import language_or_fallback
 
 from ..models import DeliveryStatus, EmailDelivery, Ticket, TicketEvent
@@ -202,13 +202,5 @@ def _delivery_queue(
 def _enqueue_send(delivery_id: int) -> None:
     from ..tasks import send_email  # here, not at the top: escalations.tasks imports this module
 
-    try:
-        send_email.apply_async(
-            args=(delivery_id,),
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-        )
-    except (KombuError, OSError) as exc:
-        # The broker is down (SPEC §7): the row stays queued and the sweep enqueues it once the
-        # broker is back. Only the class is logged; the exception text can carry the broker URL.
-        logger.warning("e-mail %s not enqueued (%s); the sweep will enqueue it", delivery_id, type(exc).__name__)
+    # Broker down (SPEC §7): the row stays queued; the beat sweep enqueues it once the broker is back.
+    enqueue_or_leave(send_email, delivery_id, what=f"e-mail {delivery_id}", recovery="the sweep will enqueue it")
