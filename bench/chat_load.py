@@ -133,6 +133,26 @@ def _request(port: int, method: str, path: str, token: str, body: dict | None, a
     return conn, conn.getresponse()
 
 
+def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
+    """gunicorn with the production config (deploy/gunicorn.conf.py) on 127.0.0.1:`port`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", "config.wsgi:application"],
+        cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def wait_live(port: int, token: str, *, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            _conn, response = _request(port, "GET", "/health/live", token, None)
+            if response.status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+
+
 def _conversation(port, token, turns, results, errors, interval=0.0, offset=0.0):
     """One operator: `turns` turns back to back, or one every `interval` seconds (paced load)."""
     import random
@@ -210,20 +230,9 @@ def run(conversations: int, turns: int, llm_latency: float, workers: int, thread
             LOG_LEVEL="WARNING", PROMETHEUS_MULTIPROC_DIR="",
         )  # fmt: skip
         env.pop("PROMETHEUS_MULTIPROC_DIR")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "config.wsgi:application"],
-            cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+        server = start_gunicorn(env, port)
         try:
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                try:
-                    _conn, response = _request(port, "GET", "/health/live", tokens[0], None)
-                    if response.status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.3)
+            wait_live(port, tokens[0], timeout=60)
             # Warm every worker (model loading is not a turn).
             warm = []
             for _ in range(workers * 2):

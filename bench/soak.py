@@ -29,7 +29,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import _django
-from bench.chat_load import QUESTIONS, _free_port, _prepare, _request
+from bench.chat_load import QUESTIONS, _free_port, _prepare, _request, start_gunicorn, wait_live
 from core.testing.openai_stub import OpenAIStub
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,24 +125,13 @@ def soak(conversations: int, minutes: float, rate: float, workers: int, threads:
             EMAIL_PORT="9",  # nothing listens: e-mails wait as queued rows, as during an SMTP outage
         )  # fmt: skip
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "config.wsgi:application"],
-            cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        web = start_gunicorn(env, port)
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"],
             cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            deadline = time.time() + 90
-            while time.time() < deadline:
-                try:
-                    _conn, response = _request(port, "GET", "/health/live", tokens[0], None)
-                    if response.status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.5)
+            wait_live(port, tokens[0], timeout=90)
             warm = {"conversations": 1, "errors": [], "turns": []}
             for _ in range(workers * 2):  # load the model in every web worker before measuring
                 Operator(0, port, tokens[-1], 0.0, time.perf_counter() + 1.0, warm).run()
