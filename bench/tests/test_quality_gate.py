@@ -58,6 +58,7 @@ def test_accuracy_on_the_dev_set_does_not_drop_below_the_record():
         cwd=REPO, capture_output=True, text=True, timeout=1700,
     )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr[-3000:]
+    assert result.stdout.strip(), f"the gate reported nothing:\n{result.stderr[-3000:]}"
     report = json.loads(result.stdout)
     assert report["failures"] == [], "\n".join(report["failures"])
     assert result.returncode == 0
